@@ -1,0 +1,72 @@
+/* The arith dialect: scalar and vector arithmetic used inside loop bodies.
+ *   %c = arith.constant 1.0 : f32
+ *   %s = arith.addf %a, %b : f32 */
+#include "ir/dialects/dialects.h"
+#include "ir/parse.h"
+#include "ir/print.h"
+
+static void st_constant_print(st_printer *p, const st_op *op) {
+  static const char *const skip[] = {"value", NULL};
+  st_printer_puts(p, "arith.constant ");
+  st_printer_attr(p, st_op_get_attr(op, "value"));
+  st_printer_attr_dict(p, op, skip);
+}
+
+static st_op *st_constant_parse(st_parser *p, const st_op_def *def, unsigned nres, st_loc loc) {
+  const st_attr *v = st_parser_attr(p);
+  if (!v) return NULL;
+  if (v->kind != ST_ATTR_INT && v->kind != ST_ATTR_FLOAT && v->kind != ST_ATTR_DENSE)
+    return st_parser_error(p, "expected an integer, float or dense value"), NULL;
+  st_op_state s = {.def = def, .loc = loc, .num_results = 1, .result_types = &v->type};
+  st_op *op = st_op_create(st_parser_module(p), &s);
+  if (!op || !st_op_set_attr(st_parser_module(p), op, "value", v) || !st_parser_attr_dict(p, op)) return NULL;
+  (void)nres;
+  return op;
+}
+
+static bool st_constant_verify(st_op *op, st_diag *d) {
+  const st_attr *v = st_op_get_attr(op, "value");
+  if (!v || v->type != op->results[0].type) {
+    st_diag_error(d, op->loc, "'arith.constant' op needs a 'value' attribute of the result type");
+    return false;
+  }
+  return true;
+}
+
+static bool st_binary_verify(st_op *op, st_diag *d) {
+  const st_type *t = op->results[0].type, *e = st_type_elem(t);
+  bool want_float = op->def->name[sizeof "arith.add" - 1] == 'f' || op->def->name[sizeof "arith.max" - 1] == 'f';
+  if (st_op_operand(op, 0)->type != t || st_op_operand(op, 1)->type != t) {
+    st_diag_error(d, op->loc, "'%s' op operands and result must have one type", op->def->name);
+    return false;
+  }
+  if (want_float ? !st_type_is_float(e) : !(st_type_is_int(e) || e->kind == ST_TY_INDEX)) {
+    st_diag_error(d, op->loc, "'%s' op expects %s operands", op->def->name, want_float ? "float" : "integer or index");
+    return false;
+  }
+  return true;
+}
+
+#define ST_ARITH_BINARY(var, opname, text, extra)                                              \
+  const st_op_def var = {.name = opname, .summary = text, .num_operands = 2, .num_results = 1, \
+                         .traits = ST_TRAIT_PURE | ST_TRAIT_SAME_TYPE | (extra), .verify = st_binary_verify}
+
+const st_op_def st_arith_constant_def = {
+    .name = "arith.constant", .summary = "a scalar, index or vector constant",
+    .num_operands = 0, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_CONSTANT,
+    .verify = st_constant_verify, .print = st_constant_print, .parse = st_constant_parse,
+};
+ST_ARITH_BINARY(st_arith_addf_def, "arith.addf", "float addition", ST_TRAIT_COMMUTATIVE);
+ST_ARITH_BINARY(st_arith_subf_def, "arith.subf", "float subtraction", 0);
+ST_ARITH_BINARY(st_arith_mulf_def, "arith.mulf", "float multiplication", ST_TRAIT_COMMUTATIVE);
+ST_ARITH_BINARY(st_arith_divf_def, "arith.divf", "float division", 0);
+ST_ARITH_BINARY(st_arith_maxf_def, "arith.maxf", "float maximum", ST_TRAIT_COMMUTATIVE);
+ST_ARITH_BINARY(st_arith_addi_def, "arith.addi", "integer addition (wraps)", ST_TRAIT_COMMUTATIVE);
+ST_ARITH_BINARY(st_arith_muli_def, "arith.muli", "integer multiplication (wraps)", ST_TRAIT_COMMUTATIVE);
+
+static const st_op_def *const st_arith_ops[] = {
+    &st_arith_constant_def, &st_arith_addf_def, &st_arith_subf_def, &st_arith_mulf_def,
+    &st_arith_divf_def,     &st_arith_maxf_def, &st_arith_addi_def, &st_arith_muli_def,
+};
+const st_dialect st_arith_dialect = {"arith", "scalar and vector arithmetic", st_arith_ops,
+                                     sizeof st_arith_ops / sizeof *st_arith_ops};

@@ -1,0 +1,38 @@
+/* Internal to the graph dialect: hooks defined across graph*.c files and the
+ * helpers they share. */
+#ifndef ST_IR_GRAPH_IMPL_H
+#define ST_IR_GRAPH_IMPL_H
+
+#include "ir/dialect.h"
+
+enum { ST_MAX_RANK = 8 };
+
+typedef struct st_conv_geom {
+  unsigned spatial;
+  int64_t group;
+  int64_t strides[ST_MAX_RANK], dilations[ST_MAX_RANK], pads[2 * ST_MAX_RANK];
+} st_conv_geom;
+
+bool st_graph_type_error(st_op *op, st_diag *d, const char *what, const st_type *t);
+bool st_broadcast_dims(unsigned ra, const st_dim *a, unsigned rb, const st_dim *b, unsigned *rank, st_dim *out);
+bool st_conv_params(st_op *op, st_conv_geom *g, st_diag *d);
+bool st_transpose_perm(st_op *op, int64_t *perm, st_diag *d);
+
+/* graph_fold.c */
+bool st_graph_fold_add(st_op *op, const st_attr *const *consts, st_fold_result *out);
+bool st_graph_fold_sub(st_op *op, const st_attr *const *consts, st_fold_result *out);
+bool st_graph_fold_mul(st_op *op, const st_attr *const *consts, st_fold_result *out);
+bool st_graph_fold_div(st_op *op, const st_attr *const *consts, st_fold_result *out);
+bool st_graph_canonicalize_reshape(st_op *op, st_rewriter *rw);
+bool st_graph_canonicalize_transpose(st_op *op, st_rewriter *rw);
+
+/* graph_interp.c */
+bool st_graph_interp_binary(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d);
+bool st_graph_interp_relu(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d);
+bool st_graph_interp_copy(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d);
+bool st_graph_interp_transpose(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d);
+bool st_graph_interp_matmul(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d);
+bool st_graph_interp_gemm(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d);
+bool st_graph_interp_conv(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d);
+
+#endif

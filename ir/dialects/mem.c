@@ -1,0 +1,75 @@
+/* The mem dialect: buffers and element access.
+ *   %buf = mem.alloc : memref<4x4xf32>
+ *   %v = mem.load %buf, %i, %j : (memref<4x4xf32>, index, index) -> f32
+ *   mem.store %v, %buf, %i, %j : (f32, memref<4x4xf32>, index, index) -> () */
+#include "ir/dialects/dialects.h"
+
+static bool st_check_indices(st_op *op, unsigned first, const st_type *mr, st_diag *d) {
+  if (mr->kind != ST_TY_MEMREF) {
+    st_diag_error(d, op->loc, "'%s' op expects a memref operand", op->def->name);
+    return false;
+  }
+  if (op->num_operands - first != mr->u.shaped.rank) {
+    st_diag_error(d, op->loc, "'%s' op expects %u indices, got %u", op->def->name, mr->u.shaped.rank,
+                  op->num_operands - first);
+    return false;
+  }
+  for (unsigned i = first; i < op->num_operands; i++)
+    if (st_op_operand(op, i)->type->kind != ST_TY_INDEX) {
+      st_diag_error(d, op->loc, "'%s' op indices must be of type index", op->def->name);
+      return false;
+    }
+  return true;
+}
+
+static bool st_alloc_verify(st_op *op, st_diag *d) {
+  if (op->results[0].type->kind != ST_TY_MEMREF || !st_type_has_static_shape(op->results[0].type)) {
+    st_diag_error(d, op->loc, "'mem.alloc' op result must be a statically shaped memref");
+    return false;
+  }
+  return true;
+}
+
+static bool st_load_verify(st_op *op, st_diag *d) {
+  if (op->num_operands < 1) {
+    st_diag_error(d, op->loc, "'mem.load' op expects a memref operand");
+    return false;
+  }
+  const st_type *mr = st_op_operand(op, 0)->type;
+  if (!st_check_indices(op, 1, mr, d)) return false;
+  if (op->results[0].type != mr->u.shaped.elem) {
+    st_diag_error(d, op->loc, "'mem.load' op result type must be the memref's element type");
+    return false;
+  }
+  return true;
+}
+
+static bool st_store_verify(st_op *op, st_diag *d) {
+  if (op->num_operands < 2) {
+    st_diag_error(d, op->loc, "'mem.store' op expects a value and a memref");
+    return false;
+  }
+  const st_type *mr = st_op_operand(op, 1)->type;
+  if (!st_check_indices(op, 2, mr, d)) return false;
+  if (st_op_operand(op, 0)->type != mr->u.shaped.elem) {
+    st_diag_error(d, op->loc, "'mem.store' op value type must be the memref's element type");
+    return false;
+  }
+  return true;
+}
+
+const st_op_def st_mem_alloc_def = {
+    .name = "mem.alloc", .summary = "a buffer (memplan assigns it an arena offset)",
+    .num_operands = 0, .num_results = 1, .verify = st_alloc_verify,
+};
+const st_op_def st_mem_load_def = {
+    .name = "mem.load", .summary = "reads one element of a memref",
+    .num_operands = ST_VARIADIC, .num_results = 1, .verify = st_load_verify,
+};
+const st_op_def st_mem_store_def = {
+    .name = "mem.store", .summary = "writes one element of a memref",
+    .num_operands = ST_VARIADIC, .num_results = 0, .verify = st_store_verify,
+};
+
+static const st_op_def *const st_mem_ops[] = {&st_mem_alloc_def, &st_mem_load_def, &st_mem_store_def};
+const st_dialect st_mem_dialect = {"mem", "buffers and element loads and stores", st_mem_ops, 3};

@@ -1,0 +1,22 @@
+/* Element access for every scalar type: load and store element i of a
+ * row-major buffer as a double or an int64, with the half-precision and
+ * 8-bit float conversions.  The reference interpreter and constant folding
+ * read and write data through these, so each op is written once. */
+#ifndef ST_IR_ELEM_H
+#define ST_IR_ELEM_H
+
+#include <stdint.h>
+
+#include "ir/type.h"
+
+double st_elem_load_f(const st_type *elem, const void *base, int64_t i);
+void st_elem_store_f(const st_type *elem, void *base, int64_t i, double v);
+int64_t st_elem_load_i(const st_type *elem, const void *base, int64_t i);
+void st_elem_store_i(const st_type *elem, void *base, int64_t i, int64_t v);
+
+float st_f16_to_f32(uint16_t h);
+uint16_t st_f32_to_f16(float f);      /* round to nearest even */
+float st_bf16_to_f32(uint16_t h);
+uint16_t st_f32_to_bf16(float f);     /* round to nearest even */
+
+#endif

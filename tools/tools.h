@@ -1,0 +1,9 @@
+/* The subcommands of the `strata` command; each takes argv with argv[0] set
+ * to the subcommand's name and returns the exit status. */
+#ifndef ST_TOOLS_TOOLS_H
+#define ST_TOOLS_TOOLS_H
+
+int st_tool_opt(int argc, char **argv);
+int st_tool_snpu(int argc, char **argv);
+
+#endif
