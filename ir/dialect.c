@@ -20,8 +20,11 @@ const st_op_def *st_op_def_lookupn(const char *name, size_t len) {
     const st_dialect *dl = st_all_dialects[d];
     size_t dn = strlen(dl->name);
     if (len <= dn || memcmp(name, dl->name, dn) != 0 || name[dn] != '.') continue;
-    for (unsigned i = 0; i < dl->num_ops; i++)
-      if (strlen(dl->ops[i]->name) == len && memcmp(dl->ops[i]->name, name, len) == 0) return dl->ops[i];
+    for (unsigned g = 0; g < dl->num_groups; g++)
+      for (unsigned i = 0; i < dl->groups[g]->num_ops; i++) {
+        const st_op_def *def = dl->groups[g]->ops[i];
+        if (strlen(def->name) == len && memcmp(def->name, name, len) == 0) return def;
+      }
   }
   return NULL;
 }

@@ -72,13 +72,22 @@ struct st_op_def {
   st_op *(*parse)(st_parser *p, const st_op_def *def, unsigned num_results, st_loc loc);
 };
 
-/* A dialect lists its op definitions once; each definition is a named
- * constant so passes can compare `op->def == &st_graph_add_def`. */
+/* A group of op definitions, usually the ops of one file (one op family). */
+typedef struct st_op_group {
+  const st_op_def *const *ops;
+  unsigned num_ops;
+} st_op_group;
+#define ST_OP_GROUP(array) {(array), sizeof(array) / sizeof *(array)}
+
+/* A dialect lists its op definitions once, in one or more groups; each
+ * definition is a named constant so passes can compare
+ * `op->def == &st_graph_add_def`.  A big dialect (graph) keeps a group per
+ * op family, each in its own file. */
 typedef struct st_dialect {
   const char *name;
   const char *summary;
-  const st_op_def *const *ops;
-  unsigned num_ops;
+  const st_op_group *const *groups;
+  unsigned num_groups;
 } st_dialect;
 
 /* All dialects known to Strata, in a fixed order. */

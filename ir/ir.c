@@ -55,6 +55,11 @@ unsigned st_value_num_uses(const st_value *v) {
   return n;
 }
 
+const st_attr *st_value_const(const st_value *v) {
+  if (!v || !v->def || !st_op_has_trait(v->def, ST_TRAIT_CONSTANT)) return NULL;
+  return st_op_get_attr(v->def, "value");
+}
+
 void st_value_replace_all_uses(st_value *from, st_value *to) {
   if (from == to) return;
   while (from->first_use) {

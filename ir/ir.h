@@ -141,6 +141,9 @@ void st_op_move_before(st_op *op, st_op *anchor);
 /* ---- uses ---- */
 static inline bool st_value_has_uses(const st_value *v) { return v->first_use != NULL; }
 unsigned st_value_num_uses(const st_value *v);
+/* The constant a value holds: the "value" attribute of its defining op when
+ * that op is constant-like (graph.constant, arith.constant), else NULL. */
+const st_attr *st_value_const(const st_value *v);
 void st_value_replace_all_uses(st_value *from, st_value *to);
 bool st_op_results_unused(const st_op *op);
 /* Replaces every result of op with vals[i] and erases op. */

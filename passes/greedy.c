@@ -16,12 +16,6 @@
 #include "passes/greedy.h"
 #include "passes/pass.h"
 
-/* The constant an operand is known to hold, or NULL. */
-static const st_attr *st_operand_const(const st_op *op, unsigned i) {
-  st_value *v = op->operands[i].value;
-  if (!v->def || !st_op_has_trait(v->def, ST_TRAIT_CONSTANT)) return NULL;
-  return st_op_get_attr(v->def, "value");
-}
 
 /* A constant op producing attr `a` before `before`. */
 static st_op *st_materialize(st_rewriter *rw, st_op *before, const st_attr *a) {
@@ -89,7 +83,7 @@ static bool st_try_fold(st_rewriter *rw, st_op *op) {
   const st_attr *consts[ST_FOLD_MAX_OPERANDS];
   if (op->num_operands > ST_FOLD_MAX_OPERANDS || st_op_has_trait(op, ST_TRAIT_CONSTANT)) return false;
   bool all_const = op->num_operands > 0;
-  for (unsigned i = 0; i < op->num_operands; i++) all_const = (consts[i] = st_operand_const(op, i)) && all_const;
+  for (unsigned i = 0; i < op->num_operands; i++) all_const = (consts[i] = st_value_const(op->operands[i].value)) && all_const;
   st_fold_result r = {0};
   if (op->def->fold && op->num_results == 1 && op->def->fold(op, consts, &r)) {
     st_value *v = r.value;

@@ -68,5 +68,6 @@ static const st_op_def *const st_arith_ops[] = {
     &st_arith_constant_def, &st_arith_addf_def, &st_arith_subf_def, &st_arith_mulf_def,
     &st_arith_divf_def,     &st_arith_maxf_def, &st_arith_addi_def, &st_arith_muli_def,
 };
-const st_dialect st_arith_dialect = {"arith", "scalar and vector arithmetic", st_arith_ops,
-                                     sizeof st_arith_ops / sizeof *st_arith_ops};
+static const st_op_group st_arith_group = ST_OP_GROUP(st_arith_ops);
+static const st_op_group *const st_arith_groups[] = {&st_arith_group};
+const st_dialect st_arith_dialect = {"arith", "scalar and vector arithmetic", st_arith_groups, 1};

@@ -205,5 +205,9 @@ const st_op_def st_func_call_def = {
 static const st_op_def *const st_builtin_ops_list[] = {&st_builtin_module_def};
 static const st_op_def *const st_func_ops_list[] = {&st_func_func_def, &st_func_return_def, &st_func_call_def};
 
-const st_dialect st_builtin_dialect = {"builtin", "the module container", st_builtin_ops_list, 1};
-const st_dialect st_func_dialect = {"func", "functions, calls and returns", st_func_ops_list, 3};
+static const st_op_group st_builtin_group = ST_OP_GROUP(st_builtin_ops_list);
+static const st_op_group *const st_builtin_groups[] = {&st_builtin_group};
+const st_dialect st_builtin_dialect = {"builtin", "the module container", st_builtin_groups, 1};
+static const st_op_group st_func_group = ST_OP_GROUP(st_func_ops_list);
+static const st_op_group *const st_func_groups[] = {&st_func_group};
+const st_dialect st_func_dialect = {"func", "functions, calls and returns", st_func_groups, 1};

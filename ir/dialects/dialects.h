@@ -14,7 +14,7 @@ extern const st_dialect st_arith_dialect;
 extern const st_dialect st_mem_dialect;
 
 /* graph: value-semantics tensor ops (one per ONNX operator family) */
-extern const st_op_def st_graph_constant_def, st_graph_add_def, st_graph_sub_def, st_graph_mul_def,
+extern const st_op_def st_graph_none_def, st_graph_constant_def, st_graph_add_def, st_graph_sub_def, st_graph_mul_def,
     st_graph_div_def, st_graph_relu_def, st_graph_matmul_def, st_graph_gemm_def, st_graph_conv_def,
     st_graph_reshape_def, st_graph_transpose_def;
 /* kernel: one fused region = one launch */

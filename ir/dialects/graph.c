@@ -317,6 +317,13 @@ static bool st_transpose_infer(st_op *op, st_context *ctx, const st_type **resul
   return true;
 }
 
+/* ---- graph.none: the absent optional input of an ONNX node ---- */
+
+static bool st_none_verify(st_op *op, st_diag *d) {
+  if (op->results[0].type->kind != ST_TY_NONE) return st_graph_type_error(op, d, "result must be of type none", op->results[0].type);
+  return true;
+}
+
 /* ---- the table ---- */
 
 #define ST_ELEMENTWISE_BINARY (ST_TRAIT_PURE | ST_TRAIT_ELEMENTWISE | ST_TRAIT_BROADCAST)
@@ -381,11 +388,24 @@ const st_op_def st_graph_transpose_def = {
     .interpret = st_graph_interp_transpose,
 };
 
+const st_op_def st_graph_none_def = {
+    .name = "graph.none", .summary = "stands for an absent optional operand (ONNX empty input name)",
+    .num_operands = 0, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_none_verify,
+};
+
 static const st_op_def *const st_graph_ops[] = {
+    &st_graph_none_def,
     &st_graph_constant_def, &st_graph_add_def,  &st_graph_sub_def,  &st_graph_mul_def,
     &st_graph_div_def,      &st_graph_relu_def, &st_graph_matmul_def, &st_graph_gemm_def,
     &st_graph_conv_def,     &st_graph_reshape_def, &st_graph_transpose_def,
 };
 
-const st_dialect st_graph_dialect = {"graph", "value-semantics tensor ops imported from ONNX", st_graph_ops,
-                                     sizeof st_graph_ops / sizeof *st_graph_ops};
+const st_op_group st_graph_core_ops = ST_OP_GROUP(st_graph_ops);
+
+/* One group per op family file; a new family adds one line here. */
+static const st_op_group *const st_graph_groups[] = {
+    &st_graph_core_ops,
+};
+
+const st_dialect st_graph_dialect = {"graph", "value-semantics tensor ops imported from ONNX", st_graph_groups,
+                                     sizeof st_graph_groups / sizeof *st_graph_groups};

@@ -57,4 +57,6 @@ const st_op_def st_kernel_yield_def = {
 };
 
 static const st_op_def *const st_kernel_ops[] = {&st_kernel_fused_def, &st_kernel_yield_def};
-const st_dialect st_kernel_dialect = {"kernel", "fusion groups: one region per launch", st_kernel_ops, 2};
+static const st_op_group st_kernel_group = ST_OP_GROUP(st_kernel_ops);
+static const st_op_group *const st_kernel_groups[] = {&st_kernel_group};
+const st_dialect st_kernel_dialect = {"kernel", "fusion groups: one region per launch", st_kernel_groups, 1};

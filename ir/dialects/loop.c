@@ -75,4 +75,6 @@ const st_op_def st_loop_yield_def = {
 };
 
 static const st_op_def *const st_loop_ops[] = {&st_loop_for_def, &st_loop_parallel_def, &st_loop_yield_def};
-const st_dialect st_loop_dialect = {"loop", "structured loops over index ranges", st_loop_ops, 3};
+static const st_op_group st_loop_group = ST_OP_GROUP(st_loop_ops);
+static const st_op_group *const st_loop_groups[] = {&st_loop_group};
+const st_dialect st_loop_dialect = {"loop", "structured loops over index ranges", st_loop_groups, 1};

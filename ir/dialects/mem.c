@@ -72,4 +72,6 @@ const st_op_def st_mem_store_def = {
 };
 
 static const st_op_def *const st_mem_ops[] = {&st_mem_alloc_def, &st_mem_load_def, &st_mem_store_def};
-const st_dialect st_mem_dialect = {"mem", "buffers and element loads and stores", st_mem_ops, 3};
+static const st_op_group st_mem_group = ST_OP_GROUP(st_mem_ops);
+static const st_op_group *const st_mem_groups[] = {&st_mem_group};
+const st_dialect st_mem_dialect = {"mem", "buffers and element loads and stores", st_mem_groups, 1};
