@@ -22,7 +22,7 @@ bool st_graph_type_error(st_op *op, st_diag *d, const char *what, const st_type 
   return false;
 }
 
-static bool st_expect_tensor(st_op *op, unsigned i, st_diag *d) {
+bool st_graph_expect_tensor(st_op *op, unsigned i, st_diag *d) {
   const st_type *t = st_op_operand(op, i)->type;
   if (t->kind == ST_TY_TENSOR) return true;
   char what[64];
@@ -48,7 +48,7 @@ bool st_broadcast_dims(unsigned ra, const st_dim *a, unsigned rb, const st_dim *
 }
 
 static bool st_infer_broadcast(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
-  if (!st_expect_tensor(op, 0, d) || !st_expect_tensor(op, 1, d)) return false;
+  if (!st_graph_expect_tensor(op, 0, d) || !st_graph_expect_tensor(op, 1, d)) return false;
   const st_type *a = st_op_operand(op, 0)->type, *b = st_op_operand(op, 1)->type;
   if (a->u.shaped.elem != b->u.shaped.elem) {
     char *sa = st_type_to_string(a), *sb = st_type_to_string(b);
@@ -74,7 +74,7 @@ static bool st_infer_broadcast(st_op *op, st_context *ctx, const st_type **resul
 }
 
 static bool st_infer_same(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
-  if (!st_expect_tensor(op, 0, d)) return false;
+  if (!st_graph_expect_tensor(op, 0, d)) return false;
   results[0] = st_op_operand(op, 0)->type;
   return true;
 }
@@ -122,7 +122,7 @@ static st_op *st_constant_parse(st_parser *p, const st_op_def *def, unsigned nre
 /* ---- graph.matmul (numpy semantics) ---- */
 
 static bool st_matmul_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
-  if (!st_expect_tensor(op, 0, d) || !st_expect_tensor(op, 1, d)) return false;
+  if (!st_graph_expect_tensor(op, 0, d) || !st_graph_expect_tensor(op, 1, d)) return false;
   const st_type *a = st_op_operand(op, 0)->type, *b = st_op_operand(op, 1)->type;
   unsigned ra = a->u.shaped.rank, rb = b->u.shaped.rank;
   if (ra == 0 || rb == 0 || ra > ST_MAX_RANK || rb > ST_MAX_RANK)
@@ -155,7 +155,7 @@ static bool st_gemm_infer(st_op *op, st_context *ctx, const st_type **results, s
     return false;
   }
   for (unsigned i = 0; i < op->num_operands; i++)
-    if (!st_expect_tensor(op, i, d)) return false;
+    if (!st_graph_expect_tensor(op, i, d)) return false;
   const st_type *a = st_op_operand(op, 0)->type, *b = st_op_operand(op, 1)->type;
   if (a->u.shaped.rank != 2 || b->u.shaped.rank != 2)
     return st_graph_type_error(op, d, "expects 2-D A and B", a->u.shaped.rank != 2 ? a : b);
@@ -181,7 +181,7 @@ static bool st_gemm_infer(st_op *op, st_context *ctx, const st_type **results, s
 
 /* ---- graph.conv: X (N, C, spatial...), W (M, C/group, kernel...), B (M) ---- */
 
-static bool st_int_array(st_op *op, const char *name, unsigned n, int64_t dflt, int64_t *out, st_diag *d) {
+bool st_graph_int_array(st_op *op, const char *name, unsigned n, int64_t dflt, int64_t *out, st_diag *d) {
   const st_attr *a = st_op_get_attr(op, name);
   for (unsigned i = 0; i < n; i++) out[i] = dflt;
   if (!a) return true;
@@ -208,9 +208,9 @@ bool st_conv_params(st_op *op, st_conv_geom *g, st_diag *d) {
   }
   g->spatial = r - 2;
   g->group = st_op_attr_int(op, "group", 1);
-  if (!st_int_array(op, "strides", g->spatial, 1, g->strides, d) ||
-      !st_int_array(op, "dilations", g->spatial, 1, g->dilations, d) ||
-      !st_int_array(op, "pads", 2 * g->spatial, 0, g->pads, d))
+  if (!st_graph_int_array(op, "strides", g->spatial, 1, g->strides, d) ||
+      !st_graph_int_array(op, "dilations", g->spatial, 1, g->dilations, d) ||
+      !st_graph_int_array(op, "pads", 2 * g->spatial, 0, g->pads, d))
     return false;
   for (unsigned i = 0; i < g->spatial; i++)
     if (g->strides[i] <= 0 || g->dilations[i] <= 0 || g->pads[i] < 0 || g->pads[i + g->spatial] < 0) {
@@ -230,7 +230,7 @@ static bool st_conv_infer(st_op *op, st_context *ctx, const st_type **results, s
     return false;
   }
   for (unsigned i = 0; i < op->num_operands; i++)
-    if (!st_expect_tensor(op, i, d)) return false;
+    if (!st_graph_expect_tensor(op, i, d)) return false;
   st_conv_geom g;
   if (!st_conv_params(op, &g, d)) return false;
   const st_type *x = st_op_operand(op, 0)->type, *w = st_op_operand(op, 1)->type;
@@ -271,7 +271,7 @@ static bool st_conv_infer(st_op *op, st_context *ctx, const st_type **results, s
 /* ---- graph.reshape: the result type is the new shape ---- */
 
 static bool st_reshape_verify(st_op *op, st_diag *d) {
-  if (!st_expect_tensor(op, 0, d)) return false;
+  if (!st_graph_expect_tensor(op, 0, d)) return false;
   const st_type *in = st_op_operand(op, 0)->type, *out = op->results[0].type;
   if (out->kind != ST_TY_TENSOR || out->u.shaped.elem != in->u.shaped.elem)
     return st_graph_type_error(op, d, "expects a tensor result of the operand's element type", out);
@@ -294,7 +294,7 @@ bool st_transpose_perm(st_op *op, int64_t *perm, st_diag *d) {
     for (unsigned i = 0; i < r; i++) perm[i] = r - 1 - i;
     return true;
   }
-  if (!st_int_array(op, "perm", r, 0, perm, d)) return false;
+  if (!st_graph_int_array(op, "perm", r, 0, perm, d)) return false;
   bool seen[ST_MAX_RANK] = {0};
   for (unsigned i = 0; i < r; i++) {
     if (perm[i] < 0 || perm[i] >= (int64_t)r || seen[perm[i]]) {
@@ -307,7 +307,7 @@ bool st_transpose_perm(st_op *op, int64_t *perm, st_diag *d) {
 }
 
 static bool st_transpose_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
-  if (!st_expect_tensor(op, 0, d)) return false;
+  if (!st_graph_expect_tensor(op, 0, d)) return false;
   int64_t perm[ST_MAX_RANK];
   if (!st_transpose_perm(op, perm, d)) return false;
   const st_type *t = st_op_operand(op, 0)->type;

@@ -13,7 +13,19 @@ typedef struct st_conv_geom {
   int64_t strides[ST_MAX_RANK], dilations[ST_MAX_RANK], pads[2 * ST_MAX_RANK];
 } st_conv_geom;
 
+/* ---- helpers shared by the op families ---- */
+/* "'graph.x' op WHAT, got TYPE" */
 bool st_graph_type_error(st_op *op, st_diag *d, const char *what, const st_type *t);
+/* Checks that operand i is a tensor (diagnostic otherwise). */
+bool st_graph_expect_tensor(st_op *op, unsigned i, st_diag *d);
+/* Reads int-array attribute `name` of exactly n entries into out (dflt for
+ * each entry when absent).  false + diagnostic when malformed. */
+bool st_graph_int_array(st_op *op, const char *name, unsigned n, int64_t dflt, int64_t *out, st_diag *d);
+/* Element strides of tensor type t seen from an output of `rank` dims
+ * under numpy broadcasting (0 for broadcast dims). */
+void st_graph_bcast_strides(const st_type *t, unsigned rank, const st_dim *out_dims, int64_t *strides);
+/* Advances a row-major multi-index; false when it wraps to all zeros. */
+bool st_graph_next_index(unsigned rank, const st_dim *dims, int64_t *idx);
 bool st_broadcast_dims(unsigned ra, const st_dim *a, unsigned rb, const st_dim *b, unsigned *rank, st_dim *out);
 bool st_conv_params(st_op *op, st_conv_geom *g, st_diag *d);
 bool st_transpose_perm(st_op *op, int64_t *perm, st_diag *d);

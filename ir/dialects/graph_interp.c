@@ -13,7 +13,7 @@
 
 /* Strides of `t` as seen from an output of rank `rank` under broadcasting:
  * leading missing dims and dims of extent 1 get stride 0. */
-static void st_bcast_strides(const st_type *t, unsigned rank, const st_dim *out_dims, int64_t *strides) {
+void st_graph_bcast_strides(const st_type *t, unsigned rank, const st_dim *out_dims, int64_t *strides) {
   unsigned r = t->u.shaped.rank;
   int64_t s = 1;
   for (unsigned i = rank; i-- > 0;) {
@@ -28,7 +28,7 @@ static void st_bcast_strides(const st_type *t, unsigned rank, const st_dim *out_
 }
 
 /* Advances a multi-index over `dims`; false when it wraps past the end. */
-static bool st_next_index(unsigned rank, const st_dim *dims, int64_t *idx) {
+bool st_graph_next_index(unsigned rank, const st_dim *dims, int64_t *idx) {
   for (unsigned i = rank; i-- > 0;) {
     if (++idx[i] < dims[i]) return true;
     idx[i] = 0;
@@ -58,8 +58,8 @@ bool st_graph_interp_binary(st_op *op, const st_tensor *in, st_tensor *out, st_d
   const st_type *ot = out[0].type, *elem = ot->u.shaped.elem;
   unsigned rank = ot->u.shaped.rank;
   int64_t sa[ST_MAX_RANK], sb[ST_MAX_RANK], idx[ST_MAX_RANK] = {0};
-  st_bcast_strides(in[0].type, rank, ot->u.shaped.dims, sa);
-  st_bcast_strides(in[1].type, rank, ot->u.shaped.dims, sb);
+  st_graph_bcast_strides(in[0].type, rank, ot->u.shaped.dims, sa);
+  st_graph_bcast_strides(in[1].type, rank, ot->u.shaped.dims, sb);
   int64_t n = st_type_num_elements(ot);
   bool is_float = st_type_is_float(elem);
   for (int64_t i = 0; i < n; i++) {
@@ -79,7 +79,7 @@ bool st_graph_interp_binary(st_op *op, const st_tensor *in, st_tensor *out, st_d
       }
       st_elem_store_i(elem, out[0].data, i, r);
     }
-    st_next_index(rank, ot->u.shaped.dims, idx);
+    st_graph_next_index(rank, ot->u.shaped.dims, idx);
   }
   return true;
 }
@@ -120,7 +120,7 @@ bool st_graph_interp_transpose(st_op *op, const st_tensor *in, st_tensor *out, s
     int64_t src = 0;
     for (unsigned k = 0; k < rank; k++) src += idx[k] * in_strides[perm[k]];
     memcpy((char *)out[0].data + (size_t)i * esz, (const char *)in[0].data + (size_t)src * esz, esz);
-    st_next_index(rank, ot->u.shaped.dims, idx);
+    st_graph_next_index(rank, ot->u.shaped.dims, idx);
   }
   return true;
 }
@@ -175,7 +175,7 @@ bool st_graph_interp_matmul(st_op *op, const st_tensor *in, st_tensor *out, st_d
         if (is_float) st_elem_store_f(elem, out[0].data, o, accf);
         else st_elem_store_i(elem, out[0].data, o, acci);
       }
-    st_next_index(rbatch, bdims, idx);
+    st_graph_next_index(rbatch, bdims, idx);
   }
   return true;
 }
@@ -186,7 +186,7 @@ bool st_graph_interp_gemm(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   double alpha = st_op_attr_float(op, "alpha", 1.0), beta = st_op_attr_float(op, "beta", 1.0);
   int64_t M = ot->u.shaped.dims[0], N = ot->u.shaped.dims[1], K = at->u.shaped.dims[ta ? 0 : 1];
   int64_t sc[2] = {0, 0};
-  if (op->num_operands == 3) st_bcast_strides(in[2].type, 2, ot->u.shaped.dims, sc);
+  if (op->num_operands == 3) st_graph_bcast_strides(in[2].type, 2, ot->u.shaped.dims, sc);
   for (int64_t m = 0; m < M; m++)
     for (int64_t n = 0; n < N; n++) {
       double acc = 0;
@@ -237,11 +237,11 @@ bool st_graph_interp_conv(st_op *op, const st_tensor *in, st_tensor *out, st_dia
               int64_t wi = (m * Cg + c) * k_sp + k;
               acc += st_elem_load_f(elem, in[0].data, xi) * st_elem_load_f(elem, in[1].data, wi);
             }
-            st_next_index(S, wd + 2, kpos);
+            st_graph_next_index(S, wd + 2, kpos);
           }
         }
         st_elem_store_f(elem, out[0].data, (n * od[1] + m) * out_sp + o, acc);
-        st_next_index(S, od + 2, opos);
+        st_graph_next_index(S, od + 2, opos);
       }
     }
   return true;
