@@ -18,7 +18,20 @@ enum { ST_MAX_OPERANDS = 1024 };
 
 st_module *st_parser_module(st_parser *p) { return p->m; }
 
-st_loc st_parser_loc(const st_parser *p) { return st_loc_file(p->lx.file, p->lx.line, p->lx.col); }
+st_loc st_parser_loc(st_parser *p) {
+  st_lex_skip_space(&p->lx);
+  return st_loc_file(p->lx.file, p->lx.line, p->lx.col);
+}
+
+bool st_parser_error_at(st_parser *p, st_loc loc, const char *fmt, ...) {
+  if (p->failed) return false;
+  p->failed = true;
+  va_list ap;
+  va_start(ap, fmt);
+  st_diag_vreport(p->d, ST_SEV_ERROR, loc, fmt, ap);
+  va_end(ap);
+  return false;
+}
 
 bool st_parser_error(st_parser *p, const char *fmt, ...) {
   if (p->failed) return false;
@@ -86,9 +99,9 @@ static st_value *st_scope_find(const st_parse_scope *s, const char *name, bool l
   return NULL;
 }
 
-static bool st_scope_define(st_parser *p, const char *name, st_value *v) {
+static bool st_scope_define_at(st_parser *p, const char *name, st_value *v, st_loc at) {
   st_parse_scope *s = p->scope;
-  if (st_scope_find(s, name, true)) return st_parser_error(p, "redefinition of value '%%%s'", name);
+  if (st_scope_find(s, name, true)) return st_parser_error_at(p, at, "redefinition of value '%%%s'", name);
   if (s->count == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 16;
     const char **names = realloc(s->names, cap * sizeof *names);
@@ -104,6 +117,10 @@ static bool st_scope_define(st_parser *p, const char *name, st_value *v) {
   /* Names that are numbers are positions, not hints: the printer renumbers. */
   if (name[0] < '0' || name[0] > '9') v->name = name;
   return true;
+}
+
+static bool st_scope_define(st_parser *p, const char *name, st_value *v) {
+  return st_scope_define_at(p, name, v, st_parser_loc(p));
 }
 
 const char *st_parser_value_name(st_parser *p) {
@@ -241,6 +258,7 @@ static int st_parse_operand_list(st_parser *p, st_value **ops) {
 static bool st_parse_op_types(st_parser *p, unsigned nops, st_value *const *ops, unsigned nres,
                               const st_type **res, bool generic) {
   if (!st_parser_expect(p, ":")) return false;
+  st_loc at = st_parser_loc(p);
   const st_type *ins[ST_MAX_OPERANDS];
   int ni;
   if (!generic && !st_parser_peek(p, "(")) {
@@ -255,14 +273,14 @@ static bool st_parse_op_types(st_parser *p, unsigned nops, st_value *const *ops,
     const st_type *outs[ST_MAX_OPERANDS];
     int no = st_parser_type_list(p, outs, ST_MAX_OPERANDS);
     if (no < 0) return false;
-    if ((unsigned)no != nres) return st_parser_error(p, "op has %u results but %d result types", nres, no);
+    if ((unsigned)no != nres) return st_parser_error_at(p, at, "op has %u results but %d result types", nres, no);
     for (unsigned i = 0; i < nres; i++) res[i] = outs[i];
   }
-  if ((unsigned)ni != nops) return st_parser_error(p, "op has %u operands but %d operand types", nops, ni);
+  if ((unsigned)ni != nops) return st_parser_error_at(p, at, "op has %u operands but %d operand types", nops, ni);
   for (unsigned i = 0; i < nops; i++)
     if (ins[i] != ops[i]->type) {
       char *want = st_type_to_string(ins[i]), *have = st_type_to_string(ops[i]->type);
-      st_parser_error(p, "operand %u has type %s, but the op says %s", i, have ? have : "?", want ? want : "?");
+      st_parser_error_at(p, at, "operand %u has type %s, but the op says %s", i, have ? have : "?", want ? want : "?");
       free(want);
       free(have);
       return false;
@@ -345,7 +363,6 @@ static bool st_parse_loc(st_parser *p, st_op *op) {
 static st_op *st_parse_op(st_parser *p) {
   const char *names[ST_MAX_OPERANDS];
   unsigned nres = 0;
-  st_lex_skip_space(&p->lx);
   st_loc loc = st_parser_loc(p);
   if (st_parser_peek(p, "%")) {
     do {
@@ -385,7 +402,7 @@ static st_op *st_parse_op(st_parser *p) {
   if (!st_parse_loc(p, op)) return NULL;
   if (op->num_results != nres) return st_parser_error(p, "'%s' defines %u results, %u names given", def->name, op->num_results, nres), NULL;
   for (unsigned i = 0; i < nres; i++)
-    if (!st_scope_define(p, names[i], &op->results[i])) return NULL;
+    if (!st_scope_define_at(p, names[i], &op->results[i], loc)) return NULL;
   return op;
 }
 

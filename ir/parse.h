@@ -18,7 +18,8 @@ const st_type *st_parse_type_string(st_context *ctx, const char *text, st_diag *
 
 /* ---- helpers for custom op parsers (all report their own errors) ---- */
 st_module *st_parser_module(st_parser *p);
-st_loc st_parser_loc(const st_parser *p);
+/* The location of the next token (whitespace and comments skipped). */
+st_loc st_parser_loc(st_parser *p);
 /* Skips whitespace and comments; then tests/consumes punctuation. */
 bool st_parser_peek(st_parser *p, const char *punct);
 bool st_parser_accept(st_parser *p, const char *punct);
@@ -26,6 +27,8 @@ bool st_parser_expect(st_parser *p, const char *punct);
 /* Consumes keyword `kw` if it is the next identifier. */
 bool st_parser_accept_keyword(st_parser *p, const char *kw);
 bool st_parser_error(st_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, at a location remembered earlier with st_parser_loc(). */
+bool st_parser_error_at(st_parser *p, st_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* @name -> arena string */
 const char *st_parser_symbol(st_parser *p);
 const st_type *st_parser_type(st_parser *p);

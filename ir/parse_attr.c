@@ -268,7 +268,7 @@ static bool st_parse_hex_blob(st_parser *p, unsigned char **out, size_t *n) {
   return true;
 }
 
-static const st_attr *st_parse_dense(st_parser *p) {
+static const st_attr *st_parse_dense(st_parser *p, st_loc at) {
   st_dense_builder db = {0};
   bool hex = false, splat = false;
   unsigned char *blob = NULL;
@@ -301,7 +301,7 @@ static const st_attr *st_parse_dense(st_parser *p) {
   if (hex) {
     size_t want = splat ? esz : (size_t)count * esz;
     if (blob_len != want) {
-      st_parser_error(p, "hex data has %zu bytes, type needs %zu", blob_len, want);
+      st_parser_error_at(p, at, "hex data has %zu bytes, type needs %zu", blob_len, want);
       goto out;
     }
     result = st_attr_dense(p->m, t, blob, blob_len, splat);
@@ -313,7 +313,7 @@ static const st_attr *st_parse_dense(st_parser *p) {
   p->lx = after;
   if (db.count == 1 && count != 1) splat = true;
   else if (db.count != count) {
-    st_parser_error(p, "dense literal has %" PRId64 " elements, type needs %" PRId64, db.count, count);
+    st_parser_error_at(p, at, "dense literal has %" PRId64 " elements, type needs %" PRId64, db.count, count);
     goto out;
   }
   result = st_attr_dense(p->m, t, db.data, db.len, splat);
@@ -323,18 +323,18 @@ out:
   return result;
 }
 
-st_resource *st_parser_resource_ref(st_parser *p, const char *name) {
+st_resource *st_parser_resource_ref(st_parser *p, const char *name, st_loc at) {
   st_resource *r = st_module_find_resource(p->m, name);
   if (!r) r = st_module_add_resource_borrowed(p->m, name, NULL, 0, NULL, NULL);
   if (r && !st_ptrmap_has(&p->resources_used, r)) {
     st_loc *where = ST_ARENA_NEW(&p->m->arena, st_loc);
-    if (where) *where = st_parser_loc(p);
+    if (where) *where = at;
     st_ptrmap_set(&p->resources_used, r, where);
   }
   return r;
 }
 
-static const st_attr *st_parse_dense_resource(st_parser *p) {
+static const st_attr *st_parse_dense_resource(st_parser *p, st_loc at) {
   if (!st_parser_expect(p, "<")) return NULL;
   size_t n = st_lex_ident_len(&p->lx);
   if (!n) return st_parser_error(p, "expected a resource name"), NULL;
@@ -342,7 +342,7 @@ static const st_attr *st_parse_dense_resource(st_parser *p) {
   st_lex_advance(&p->lx, n);
   const st_type *t;
   if (!st_parser_expect(p, ">") || !st_parser_expect(p, ":") || !(t = st_parser_type(p))) return NULL;
-  st_resource *r = st_parser_resource_ref(p, name);
+  st_resource *r = st_parser_resource_ref(p, name, at);
   return r ? st_attr_resource(p->m, t, r) : NULL;
 }
 
@@ -419,8 +419,9 @@ static const st_attr *st_parse_attr_inner(st_parser *p) {
   if (st_lex_accept_keyword(lx, "true")) return st_attr_bool(p->m, true);
   if (st_lex_accept_keyword(lx, "false")) return st_attr_bool(p->m, false);
   if (st_lex_accept_keyword(lx, "unit")) return st_attr_unit(p->m);
-  if (st_lex_accept_keyword(lx, "dense")) return st_parse_dense(p);
-  if (st_lex_accept_keyword(lx, "dense_resource")) return st_parse_dense_resource(p);
+  st_loc at = st_parser_loc(p);
+  if (st_lex_accept_keyword(lx, "dense")) return st_parse_dense(p, at);
+  if (st_lex_accept_keyword(lx, "dense_resource")) return st_parse_dense_resource(p, at);
   if (st_lex_at(lx, "\"")) {
     char *s;
     size_t len;

@@ -38,6 +38,6 @@ static inline void st_parser_leave(st_parser *p) { p->depth--; }
 bool st_parse_resource_section(st_parser *p);
 /* Returns the module resource named `name`, creating an empty placeholder
  * that the resource section fills in. */
-st_resource *st_parser_resource_ref(st_parser *p, const char *name);
+st_resource *st_parser_resource_ref(st_parser *p, const char *name, st_loc at);
 
 #endif

@@ -17,14 +17,15 @@
 #include "tools/tools.h"
 
 static const char st_opt_help[] =
-    "usage: strata opt [options] FILE.ir\n"
+    "usage: strata opt [options] [FILE.ir | -]\n"
     "Parse textual IR, verify it, run a pass pipeline and print the result.\n"
     "With no --pipeline the IR is parsed, verified and printed unchanged.\n\n"
     "Options:\n"
     "  -o FILE                   write the IR to FILE instead of stdout\n"
     "  --split-input-file        treat '// -----' separated chunks as separate inputs\n"
     "  --verify-diagnostics      check errors against 'expected-error {{...}}' comments\n"
-    "  --print-debug-locs        also print file:line:col locations\n";
+    "  --print-debug-locs        also print file:line:col locations\n"
+    "  --verify-roundtrip        check that the printed result parses and prints back identically\n";
 
 typedef struct st_expected {
   unsigned line;
@@ -97,8 +98,31 @@ typedef struct st_opt_run {
   const char *file;
   bool verify_diagnostics;
   bool debug_locs;
+  bool verify_roundtrip;
   FILE *out;
 } st_opt_run;
+
+/* print -> parse -> print must give the same text; reports where it differs. */
+static bool st_check_roundtrip(st_opt_run *r, const char *printed, st_context *ctx, st_diag *d) {
+  st_module *again = st_parse_module(ctx, printed, strlen(printed), "<printed IR>", d);
+  if (!again) {
+    st_diag_error(d, st_loc_unknown(), "round-trip: the printed IR does not parse back");
+    return false;
+  }
+  st_print_options po = {.generic = r->flags.opts.print_generic, .resources = r->flags.opts.print_resources,
+                         .debug_locs = r->debug_locs};
+  char *second = st_print_module(again, &po);
+  bool same = second && strcmp(printed, second) == 0;
+  if (!same && second) {
+    size_t i = 0;
+    unsigned line = 1;
+    for (; printed[i] && printed[i] == second[i]; i++) line += printed[i] == '\n';
+    st_diag_error(d, st_loc_unknown(), "round-trip: printing the parsed IR differs at line %u", line);
+  }
+  free(second);
+  st_module_destroy(again);
+  return same;
+}
 
 /* Processes one module's text (padded with newlines so lines match the file). */
 static bool st_opt_chunk(st_opt_run *r, const char *chunk, size_t len, st_context *ctx) {
@@ -108,7 +132,10 @@ static bool st_opt_chunk(st_opt_run *r, const char *chunk, size_t len, st_contex
   if (ok) {
     st_print_options po = {.generic = r->flags.opts.print_generic, .resources = r->flags.opts.print_resources,
                            .debug_locs = r->debug_locs};
-    ok = st_print_module_to_file(m, &po, r->out);
+    char *text = st_print_module(m, &po);
+    ok = text && fputs(text, r->out) >= 0;
+    if (ok && r->verify_roundtrip) ok = st_check_roundtrip(r, text, ctx, &d);
+    free(text);
   }
   if (r->verify_diagnostics) ok = st_check_diagnostics(r->file, chunk, &d);
   else st_diag_print(&d, stderr);
@@ -161,6 +188,7 @@ int st_tool_opt(int argc, char **argv) {
     else if (strcmp(a, "--split-input-file") == 0) split = true;
     else if (strcmp(a, "--verify-diagnostics") == 0) r.verify_diagnostics = true;
     else if (strcmp(a, "--print-debug-locs") == 0) r.debug_locs = true;
+    else if (strcmp(a, "--verify-roundtrip") == 0) r.verify_roundtrip = true;
     else if (a[0] == '-' && a[1]) return st_tool_fail("opt", "unknown option '%s' (see strata opt --help)", a);
     else if (r.file) return st_tool_fail("opt", "more than one input file ('%s' and '%s')", r.file, a);
     else r.file = a;
@@ -176,7 +204,7 @@ int st_tool_opt(int argc, char **argv) {
     return rc;
   }
   if (r.flags.print_pipeline) st_pipeline_print(&r.pipeline, stderr);
-  if (!r.file) return st_tool_fail("opt", "no input file (see strata opt --help)");
+  if (!r.file) r.file = "-"; /* read standard input, as a filter */
   size_t len;
   char *text = st_tool_read_file(r.file, &len, &d);
   if (!text) {

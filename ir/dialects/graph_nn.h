@@ -1,0 +1,38 @@
+/* The nn op family of the graph dialect: pooling, transposed convolution,
+ * attention, sequence models, sampling and signal ops.  Its op definitions
+ * live in graph_nn*.c (one file per group of related ops); this header names
+ * them for the ONNX mapping rows and holds the helpers those files share. */
+#ifndef ST_IR_GRAPH_NN_H
+#define ST_IR_GRAPH_NN_H
+
+#include "ir/dialects/graph_impl.h"
+
+/* pooling and image ops (graph_nn_pool.c) */
+extern const st_op_def st_graph_max_pool_def, st_graph_average_pool_def, st_graph_lp_pool_def,
+    st_graph_global_average_pool_def, st_graph_global_max_pool_def, st_graph_global_lp_pool_def,
+    st_graph_max_unpool_def, st_graph_conv_transpose_def, st_graph_col2im_def;
+/* attention and friends (graph_nn_attn.c) */
+extern const st_op_def st_graph_attention_def, st_graph_rotary_embedding_def, st_graph_einsum_def;
+/* recurrent networks (graph_nn_rnn.c) */
+extern const st_op_def st_graph_rnn_def, st_graph_gru_def, st_graph_lstm_def;
+/* sampling, signal and linear algebra (graph_nn_signal.c) */
+extern const st_op_def st_graph_grid_sample_def, st_graph_affine_grid_def, st_graph_det_def,
+    st_graph_hann_window_def, st_graph_hamming_window_def, st_graph_blackman_window_def,
+    st_graph_dft_def, st_graph_mel_weight_matrix_def;
+
+/* ---- helpers shared by graph_nn*.c ---- */
+/* True when operand i exists and is not an absent optional (graph.none). */
+bool st_nn_has_operand(const st_op *op, unsigned i);
+/* Reads the constant integer operand i (rank 0 or 1) into out[0..*n);
+ * diagnostic naming the op when it is not constant or has more than max
+ * elements. */
+bool st_nn_const_ints(st_op *op, unsigned i, const char *what, int64_t *out, unsigned max, unsigned *n,
+                      st_diag *d);
+/* Reads a scalar constant operand as a double. */
+bool st_nn_const_scalar(st_op *op, unsigned i, const char *what, double *out, st_diag *d);
+/* Number of elements of a static tensor type's dims[from..rank). */
+int64_t st_nn_prod(const st_type *t, unsigned from);
+/* A double scratch buffer of n entries (zeroed); NULL + diagnostic on failure. */
+double *st_nn_scratch(st_op *op, int64_t n, st_diag *d);
+
+#endif
