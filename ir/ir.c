@@ -191,10 +191,12 @@ bool st_op_set_attr(st_module *m, st_op *op, const char *name, const st_attr *at
   st_named_attr *attrs = ST_ARENA_ARRAY(&m->arena, st_named_attr, op->num_attrs + 1);
   const char *copy = st_arena_strdup(&m->arena, name);
   if (!attrs || !copy) return false;
-  memcpy(attrs, op->attrs, sizeof *attrs * (size_t)i);
+  if (op->num_attrs) {
+    memcpy(attrs, op->attrs, sizeof *attrs * (size_t)i);
+    memcpy(attrs + i + 1, op->attrs + i, sizeof *attrs * (op->num_attrs - (unsigned)i));
+  }
   attrs[i].name = copy;
   attrs[i].attr = attr;
-  memcpy(attrs + i + 1, op->attrs + i, sizeof *attrs * (op->num_attrs - (unsigned)i));
   op->attrs = attrs;
   op->num_attrs++;
   return true;
@@ -236,7 +238,7 @@ st_value *st_block_add_arg(st_module *m, st_block *b, const st_type *t) {
   st_value **args = ST_ARENA_ARRAY(&m->arena, st_value *, b->num_args + 1);
   st_value *v = ST_ARENA_NEW(&m->arena, st_value);
   if (!args || !v) return NULL;
-  memcpy(args, b->args, sizeof *args * b->num_args);
+  if (b->num_args) memcpy(args, b->args, sizeof *args * b->num_args);
   v->type = t;
   v->block = b;
   v->index = b->num_args;

@@ -71,6 +71,7 @@ static bool st_fold_by_interpreting(st_rewriter *rw, st_op *op, const st_attr *c
     const st_attr *a = st_attr_dense(rw->m, rt, out.data, out_bytes, false);
     st_op *c = a ? st_materialize(rw, op, a) : NULL;
     st_value *v = c ? &c->results[0] : NULL;
+    if (v) v->name = op->results[0].name; /* the folded value keeps its name in dumps */
     if (v) st_rewriter_replace(rw, op, &v);
     ok = v != NULL;
   }
