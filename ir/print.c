@@ -605,14 +605,13 @@ static void st_print_resources(st_printer *p, const st_module *m) {
   bool any = false;
   for (const st_resource *r = m->resources; r; r = r->next) {
     if (!st_ptrmap_has(&p->resources_seen, r)) continue;
-    if (!any) st_printer_puts(p, "\n{-#\n  resources: {\n");
+    st_printer_puts(p, any ? ",\n" : "\n{-#\n  resources: {\n");
     any = true;
     st_printer_printf(p, "    %s: ", r->name);
     if (r->data && p->opts->resources) st_print_hex(&p->out, r->data, r->nbytes);
     else st_printer_printf(p, "elided<%zu>", r->nbytes);
-    st_printer_puts(p, r->next ? ",\n" : "\n");
   }
-  if (any) st_printer_puts(p, "  }\n#-}\n");
+  if (any) st_printer_puts(p, "\n  }\n#-}\n");
 }
 
 char *st_print_module(const st_module *m, const st_print_options *opts) {
