@@ -13,6 +13,7 @@ typedef struct st_subcommand {
 
 static const st_subcommand st_subcommands[] = {
     {"opt", "parse textual IR (.ir), run passes, print the result", st_tool_opt},
+    {"docs", "print reference tables generated from the registries (passes, ops)", st_tool_docs},
 #ifdef STRATA_HAVE_SNPU
     {"snpu", "SNPU tools: asm, disasm, sim", st_tool_snpu},
 #endif
