@@ -176,7 +176,11 @@ bool st_attr_elem_as_int(const st_attr *a, int64_t i, int64_t *out) {
   if (!p) return false;
   switch (e->kind) {
   case ST_TY_I1: case ST_TY_U8: *out = *p; return true;
-  case ST_TY_I4: case ST_TY_I8: *out = (int8_t)*p; return true;
+  case ST_TY_I8: *out = (int8_t)*p; return true;
+  case ST_TY_I2: *out = (int8_t)(uint8_t)(*p << 6) >> 6; return true;
+  case ST_TY_I4: *out = (int8_t)(uint8_t)(*p << 4) >> 4; return true;
+  case ST_TY_U2: *out = *p & 3; return true;
+  case ST_TY_U4: *out = *p & 15; return true;
   case ST_TY_I16: { int16_t v; memcpy(&v, p, 2); *out = v; return true; }
   case ST_TY_U16: { uint16_t v; memcpy(&v, p, 2); *out = v; return true; }
   case ST_TY_I32: { int32_t v; memcpy(&v, p, 4); *out = v; return true; }

@@ -63,6 +63,115 @@ uint16_t st_f32_to_bf16(float f) {
   return (uint16_t)(x >> 16);
 }
 
+/* ---- 8- and 4-bit floats ---- */
+
+typedef struct st_small_float {
+  int ebits, mbits, bias;
+  int sign_bit;      /* bit position of the sign, -1 when unsigned */
+  bool ieee_special; /* all-ones exponent is Inf (mantissa 0) or NaN (E5M2) */
+  int nan_code;      /* the NaN code (sign cleared), -1 when none */
+  bool uz;           /* "unsigned zero": 0x80 is NaN, there is no -0 */
+} st_small_float;
+
+static const st_small_float *st_small_float_format(st_type_kind kind) {
+  static const st_small_float e4m3fn = {4, 3, 7, 7, false, 0x7f, false};
+  static const st_small_float e4m3fnuz = {4, 3, 8, 7, false, 0x80, true};
+  static const st_small_float e5m2 = {5, 2, 15, 7, true, 0x7e, false};
+  static const st_small_float e5m2fnuz = {5, 2, 16, 7, false, 0x80, true};
+  static const st_small_float e8m0 = {8, 0, 127, -1, false, 0xff, false};
+  static const st_small_float e2m1 = {2, 1, 1, 3, false, -1, false};
+  switch (kind) {
+  case ST_TY_F8E4M3FN: return &e4m3fn;
+  case ST_TY_F8E4M3FNUZ: return &e4m3fnuz;
+  case ST_TY_F8E5M2: return &e5m2;
+  case ST_TY_F8E5M2FNUZ: return &e5m2fnuz;
+  case ST_TY_F8E8M0FNU: return &e8m0;
+  case ST_TY_F4E2M1FN: return &e2m1;
+  default: return NULL;
+  }
+}
+
+bool st_is_small_float(st_type_kind kind) { return st_small_float_format(kind) != NULL; }
+
+/* The largest finite magnitude's code (sign cleared). */
+static unsigned st_small_float_max_code(const st_small_float *f) {
+  unsigned all = (1u << (f->ebits + f->mbits)) - 1;
+  if (f->ieee_special) return all - (1u << f->mbits); /* exponent all-ones is special */
+  if (f->nan_code >= 0 && !f->uz && (unsigned)f->nan_code == all) return all - 1;
+  if (f->nan_code >= 0 && !f->uz && f->sign_bit < 0) return all - 1; /* E8M0: 0xff is NaN */
+  return all;
+}
+
+double st_small_float_decode(st_type_kind kind, uint8_t code) {
+  const st_small_float *f = st_small_float_format(kind);
+  if (!f) return NAN;
+  unsigned bits = (unsigned)(f->ebits + f->mbits);
+  code &= (uint8_t)((1u << (bits + (f->sign_bit >= 0))) - 1);
+  if (f->nan_code >= 0 && code == (unsigned)f->nan_code) return NAN;
+  bool neg = f->sign_bit >= 0 && (code >> f->sign_bit) & 1;
+  unsigned mag = code & ((1u << bits) - 1);
+  if (!f->uz && f->nan_code >= 0 && f->sign_bit >= 0 && mag == (unsigned)f->nan_code) return NAN;
+  unsigned exp = mag >> f->mbits, man = mag & ((1u << f->mbits) - 1);
+  double v;
+  if (f->ieee_special && exp == (1u << f->ebits) - 1) v = man ? NAN : INFINITY;
+  else if (exp == 0 && f->mbits > 0) v = ldexp(man, 1 - f->bias - f->mbits);
+  else v = ldexp(man + (1u << f->mbits), (int)exp - f->bias - f->mbits);
+  return neg ? -v : v;
+}
+
+uint8_t st_small_float_encode(st_type_kind kind, double v, bool saturate) {
+  const st_small_float *f = st_small_float_format(kind);
+  if (!f) return 0;
+  unsigned max_code = st_small_float_max_code(f);
+  double max = st_small_float_decode(kind, (uint8_t)max_code);
+  uint8_t sign = f->sign_bit >= 0 && signbit(v) ? (uint8_t)(1u << f->sign_bit) : 0;
+  uint8_t nan = f->nan_code >= 0 ? (uint8_t)f->nan_code : (uint8_t)max_code;
+  if (isnan(v)) return nan;
+  double a = fabs(v);
+  if (f->sign_bit < 0 && signbit(v) && a != 0) return nan; /* no negative values at all */
+  unsigned inf_code = f->ieee_special ? (((1u << f->ebits) - 1) << f->mbits) : 0;
+  uint8_t overflow = saturate || f->nan_code < 0 ? (uint8_t)(sign | max_code)
+                     : f->ieee_special ? (uint8_t)(sign | inf_code) : nan;
+  if (isinf(a)) return overflow;
+  if (f->mbits == 0) { /* E8M0: powers of two, round to the nearer one */
+    if (a == 0) return 0;
+    int e;
+    double m = frexp(a, &e); /* a = m * 2^e, m in [0.5, 1) */
+    int p = m > 0.75 ? e : e - 1;
+    if (p + f->bias > (int)max_code) return overflow;
+    if (p + f->bias < 0) return 0;
+    return (uint8_t)(p + f->bias);
+  }
+  /* Round to the grid of the target: the spacing is 2^(e - mbits) for a
+   * normal value of exponent e, and fixed below the smallest normal. */
+  int emin = 1 - f->bias, e;
+  frexp(a, &e);
+  e -= 1;
+  if (e < emin) e = emin;
+  double q = ldexp(1.0, e - f->mbits);
+  double r = nearbyint(a / q) * q; /* a / q is exact: q is a power of two */
+  if (r > max) return overflow;
+  if (r == 0) return f->uz ? 0 : sign; /* UZ formats have no -0 (0x80 is NaN) */
+  frexp(r, &e);
+  e -= 1;
+  if (e < emin) return (uint8_t)(sign | (unsigned)(r / ldexp(1.0, emin - f->mbits)));
+  unsigned man = (unsigned)(r / ldexp(1.0, e - f->mbits)) - (1u << f->mbits);
+  return (uint8_t)(sign | ((unsigned)(e + f->bias) << f->mbits) | man);
+}
+
+/* ---- loads and stores ---- */
+
+/* Sub-byte integers live one per byte, sign- or zero-extended. */
+static int64_t st_narrow_int(st_type_kind kind, int64_t v) {
+  switch (kind) {
+  case ST_TY_I2: return (int64_t)((uint64_t)v << 62) >> 62;
+  case ST_TY_I4: return (int64_t)((uint64_t)v << 60) >> 60;
+  case ST_TY_U2: return v & 3;
+  case ST_TY_U4: return v & 15;
+  default: return v;
+  }
+}
+
 double st_elem_load_f(const st_type *elem, const void *base, int64_t i) {
   const unsigned char *p = base;
   switch (elem->kind) {
@@ -71,7 +180,9 @@ double st_elem_load_f(const st_type *elem, const void *base, int64_t i) {
   case ST_TY_F16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return st_f16_to_f32(v); }
   case ST_TY_BF16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return st_bf16_to_f32(v); }
   case ST_TY_U64: return (double)(uint64_t)st_elem_load_i(elem, base, i);
-  default: return (double)st_elem_load_i(elem, base, i);
+  default:
+    if (st_is_small_float(elem->kind)) return st_small_float_decode(elem->kind, p[i]);
+    return (double)st_elem_load_i(elem, base, i);
   }
 }
 
@@ -84,6 +195,10 @@ void st_elem_store_f(const st_type *elem, void *base, int64_t i, double v) {
   case ST_TY_BF16: { uint16_t h = st_f32_to_bf16((float)v); memcpy(p + 2 * i, &h, 2); return; }
   case ST_TY_I1: p[i] = v != 0; return;
   default:
+    if (st_is_small_float(elem->kind)) {
+      p[i] = st_small_float_encode(elem->kind, v, true);
+      return;
+    }
     /* Out-of-range and NaN conversions are undefined in C; clamp first. */
     if (isnan(v)) v = 0;
     if (v > 9.2e18) v = 9.2e18;
@@ -96,13 +211,15 @@ int64_t st_elem_load_i(const st_type *elem, const void *base, int64_t i) {
   const unsigned char *p = base;
   switch (elem->kind) {
   case ST_TY_I1: case ST_TY_U8: return p[i];
-  case ST_TY_I4: case ST_TY_I8: return (int8_t)p[i];
+  case ST_TY_I8: return (int8_t)p[i];
+  case ST_TY_I2: case ST_TY_I4: case ST_TY_U2: case ST_TY_U4: return st_narrow_int(elem->kind, p[i]);
   case ST_TY_I16: { int16_t v; memcpy(&v, p + 2 * i, 2); return v; }
   case ST_TY_U16: { uint16_t v; memcpy(&v, p + 2 * i, 2); return v; }
   case ST_TY_I32: { int32_t v; memcpy(&v, p + 4 * i, 4); return v; }
   case ST_TY_U32: { uint32_t v; memcpy(&v, p + 4 * i, 4); return v; }
   case ST_TY_I64: case ST_TY_U64: case ST_TY_INDEX: { int64_t v; memcpy(&v, p + 8 * i, 8); return v; }
   default: {
+    if (!st_type_is_float(elem)) return 0;
     double d = st_elem_load_f(elem, base, i);
     return isnan(d) ? 0 : d > 9.2e18 ? INT64_MAX : d < -9.2e18 ? INT64_MIN : (int64_t)d;
   }
@@ -113,10 +230,14 @@ void st_elem_store_i(const st_type *elem, void *base, int64_t i, int64_t v) {
   unsigned char *p = base;
   switch (elem->kind) {
   case ST_TY_I1: p[i] = v != 0; return;
-  case ST_TY_I4: case ST_TY_I8: case ST_TY_U8: p[i] = (unsigned char)v; return;
+  case ST_TY_I8: case ST_TY_U8: p[i] = (unsigned char)v; return;
+  case ST_TY_I2: case ST_TY_I4: case ST_TY_U2: case ST_TY_U4:
+    p[i] = (unsigned char)st_narrow_int(elem->kind, v);
+    return;
   case ST_TY_I16: case ST_TY_U16: { uint16_t x = (uint16_t)v; memcpy(p + 2 * i, &x, 2); return; }
   case ST_TY_I32: case ST_TY_U32: { uint32_t x = (uint32_t)v; memcpy(p + 4 * i, &x, 4); return; }
   case ST_TY_I64: case ST_TY_U64: case ST_TY_INDEX: memcpy(p + 8 * i, &v, 8); return;
-  default: st_elem_store_f(elem, base, i, (double)v);
+  default:
+    if (st_type_is_float(elem)) st_elem_store_f(elem, base, i, (double)v);
   }
 }

@@ -15,7 +15,9 @@
 
 static const struct { const char *name; st_type_kind kind; } st_scalar_keywords[] = {
     {"f64", ST_TY_F64},   {"f32", ST_TY_F32},   {"f16", ST_TY_F16},   {"bf16", ST_TY_BF16},
-    {"f8E4M3FN", ST_TY_F8E4M3FN}, {"f8E5M2", ST_TY_F8E5M2}, {"i1", ST_TY_I1}, {"i4", ST_TY_I4},
+    {"f8E4M3FN", ST_TY_F8E4M3FN}, {"f8E4M3FNUZ", ST_TY_F8E4M3FNUZ}, {"f8E5M2", ST_TY_F8E5M2},
+    {"f8E5M2FNUZ", ST_TY_F8E5M2FNUZ}, {"f8E8M0FNU", ST_TY_F8E8M0FNU}, {"f4E2M1FN", ST_TY_F4E2M1FN},
+    {"i1", ST_TY_I1}, {"i2", ST_TY_I2}, {"i4", ST_TY_I4}, {"u2", ST_TY_U2}, {"u4", ST_TY_U4},
     {"i8", ST_TY_I8},     {"i16", ST_TY_I16},   {"i32", ST_TY_I32},   {"i64", ST_TY_I64},
     {"u8", ST_TY_U8},     {"u16", ST_TY_U16},   {"u32", ST_TY_U32},   {"u64", ST_TY_U64},
     {"index", ST_TY_INDEX}, {"none", ST_TY_NONE},
@@ -220,7 +222,10 @@ static bool st_dense_elem(st_parser *p, st_dense_builder *db, const st_type *ele
   switch (elem->kind) {
   case ST_TY_F32: { float v = (float)f; return st_dense_push(db, &v, 4); }
   case ST_TY_F64: return st_dense_push(db, &f, 8);
-  case ST_TY_I1: case ST_TY_I4: case ST_TY_I8: case ST_TY_U8: { uint8_t v = (uint8_t)i; return st_dense_push(db, &v, 1); }
+  case ST_TY_I1: case ST_TY_I2: case ST_TY_I4: case ST_TY_I8: case ST_TY_U2: case ST_TY_U4: case ST_TY_U8: {
+    uint8_t v = (uint8_t)i;
+    return st_dense_push(db, &v, 1);
+  }
   case ST_TY_I16: case ST_TY_U16: { uint16_t v = (uint16_t)i; return st_dense_push(db, &v, 2); }
   case ST_TY_I32: case ST_TY_U32: { uint32_t v = (uint32_t)i; return st_dense_push(db, &v, 4); }
   case ST_TY_I64: case ST_TY_U64: case ST_TY_INDEX: return st_dense_push(db, &i, 8);

@@ -11,7 +11,9 @@
 
 static const char *const st_scalar_names[] = {
     [ST_TY_F64] = "f64",   [ST_TY_F32] = "f32",   [ST_TY_F16] = "f16",   [ST_TY_BF16] = "bf16",
-    [ST_TY_F8E4M3FN] = "f8E4M3FN", [ST_TY_F8E5M2] = "f8E5M2", [ST_TY_I1] = "i1", [ST_TY_I4] = "i4",
+    [ST_TY_F8E4M3FN] = "f8E4M3FN", [ST_TY_F8E4M3FNUZ] = "f8E4M3FNUZ", [ST_TY_F8E5M2] = "f8E5M2",
+    [ST_TY_F8E5M2FNUZ] = "f8E5M2FNUZ", [ST_TY_F8E8M0FNU] = "f8E8M0FNU", [ST_TY_F4E2M1FN] = "f4E2M1FN",
+    [ST_TY_I1] = "i1", [ST_TY_I2] = "i2", [ST_TY_I4] = "i4", [ST_TY_U2] = "u2", [ST_TY_U4] = "u4",
     [ST_TY_I8] = "i8",     [ST_TY_I16] = "i16",   [ST_TY_I32] = "i32",   [ST_TY_I64] = "i64",
     [ST_TY_U8] = "u8",     [ST_TY_U16] = "u16",   [ST_TY_U32] = "u32",   [ST_TY_U64] = "u64",
     [ST_TY_INDEX] = "index", [ST_TY_NONE] = "none",
@@ -211,15 +213,16 @@ const st_type *st_type_function(st_context *ctx, unsigned num_inputs, const st_t
   return st_type_intern(ctx, &key);
 }
 
-bool st_type_is_float(const st_type *t) { return t->kind <= ST_TY_F8E5M2; }
+bool st_type_is_float(const st_type *t) { return t->kind <= ST_TY_F4E2M1FN; }
 bool st_type_is_int(const st_type *t) { return t->kind >= ST_TY_I1 && t->kind <= ST_TY_U64; }
-bool st_type_is_unsigned(const st_type *t) { return t->kind >= ST_TY_U8 && t->kind <= ST_TY_U64; }
+bool st_type_is_unsigned(const st_type *t) { return t->kind >= ST_TY_U2 && t->kind <= ST_TY_U64; }
 bool st_type_is_scalar(const st_type *t) { return t->kind <= ST_TY_INDEX; }
 
 unsigned st_type_bit_width(const st_type *t) {
   static const unsigned widths[] = {
       [ST_TY_F64] = 64, [ST_TY_F32] = 32, [ST_TY_F16] = 16, [ST_TY_BF16] = 16, [ST_TY_F8E4M3FN] = 8,
-      [ST_TY_F8E5M2] = 8, [ST_TY_I1] = 1, [ST_TY_I4] = 4, [ST_TY_I8] = 8, [ST_TY_I16] = 16,
+      [ST_TY_F8E5M2] = 8, [ST_TY_F8E4M3FNUZ] = 8, [ST_TY_F8E5M2FNUZ] = 8, [ST_TY_F8E8M0FNU] = 8,
+      [ST_TY_F4E2M1FN] = 4, [ST_TY_I1] = 1, [ST_TY_I2] = 2, [ST_TY_U2] = 2, [ST_TY_U4] = 4, [ST_TY_I4] = 4, [ST_TY_I8] = 8, [ST_TY_I16] = 16,
       [ST_TY_I32] = 32, [ST_TY_I64] = 64, [ST_TY_U8] = 8, [ST_TY_U16] = 16, [ST_TY_U32] = 32,
       [ST_TY_U64] = 64, [ST_TY_INDEX] = 64, [ST_TY_NONE] = 0,
   };

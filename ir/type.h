@@ -15,10 +15,14 @@
 typedef struct st_context st_context;
 
 typedef enum st_type_kind {
-  /* scalars: keep floats, then signless/signed ints, then unsigned */
-  ST_TY_F64, ST_TY_F32, ST_TY_F16, ST_TY_BF16, ST_TY_F8E4M3FN, ST_TY_F8E5M2,
-  ST_TY_I1, ST_TY_I4, ST_TY_I8, ST_TY_I16, ST_TY_I32, ST_TY_I64,
-  ST_TY_U8, ST_TY_U16, ST_TY_U32, ST_TY_U64,
+  /* scalars: keep floats, then signless/signed ints, then unsigned (the
+   * st_type_is_* tests compare ranges).  The 8- and 4-bit floats follow the
+   * OCP/ONNX formats: FN = finite (no infinities), UZ = unsigned zero (one
+   * NaN, no -0), E8M0FNU = exponent only, unsigned. */
+  ST_TY_F64, ST_TY_F32, ST_TY_F16, ST_TY_BF16, ST_TY_F8E4M3FN, ST_TY_F8E4M3FNUZ, ST_TY_F8E5M2,
+  ST_TY_F8E5M2FNUZ, ST_TY_F8E8M0FNU, ST_TY_F4E2M1FN,
+  ST_TY_I1, ST_TY_I2, ST_TY_I4, ST_TY_I8, ST_TY_I16, ST_TY_I32, ST_TY_I64,
+  ST_TY_U2, ST_TY_U4, ST_TY_U8, ST_TY_U16, ST_TY_U32, ST_TY_U64,
   ST_TY_INDEX,
   ST_TY_NONE,
   /* composites */
