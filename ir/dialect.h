@@ -9,6 +9,9 @@
 
 #include "ir/ir.h"
 
+/* What a lower hook works with (passes/lower.h): the buffers of the op's
+ * operands and results and an insertion point. */
+typedef struct st_lower_ctx st_lower_ctx;
 
 enum {
   ST_TRAIT_PURE = 1u << 0,         /* no side effects: CSE and DCE may touch it */
@@ -63,8 +66,10 @@ struct st_op_def {
   /* Reference semantics: computes outputs (already allocated with their
    * types) from inputs.  Constant folding uses it too. */
   bool (*interpret)(st_op *op, const st_tensor *inputs, st_tensor *outputs, st_diag *d);
-  /* Lowers the op to loop-level IR at the builder's insertion point. */
-  bool (*lower)(st_op *op, st_builder *b, st_diag *d);
+  /* Lowers the op to loop-level IR over buffers (see passes/lower.h): reads
+   * lc->inputs, writes lc->outputs (or sets a NULL one to a buffer it
+   * chooses, e.g. a view for reshape), inserting at lc->b. */
+  bool (*lower)(st_op *op, st_lower_ctx *lc, st_diag *d);
   /* Optional custom textual form; both or neither.  `print` writes what
    * follows "%results = name"; `parse` reads the same and returns the new,
    * detached op with `num_results` results (NULL after a diagnostic). */

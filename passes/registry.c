@@ -15,6 +15,8 @@ static const st_pass st_pass_table[] = {
      st_pass_canonicalize},
     {"cse", "merge pure ops that compute the same value (same op, operands and attributes)", st_pass_cse},
     {"dce", "erase pure ops whose results are unused, and resources nothing refers to", st_pass_dce},
+    {"lower-to-loops", "tensors to buffers (outputs become arguments), each graph op to loop/arith/mem IR through its lower hook",
+     st_pass_lower_to_loops},
     {"verify", "check the IR's structural rules and each op's own rules", st_pass_verify},
 };
 

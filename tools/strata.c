@@ -13,6 +13,8 @@ typedef struct st_subcommand {
 
 static const st_subcommand st_subcommands[] = {
     {"opt", "parse textual IR (.ir), run passes, print the result", st_tool_opt},
+    {"compile", "compile a model ahead of time through LLVM (.so + header, object, LLVM IR)", st_tool_compile},
+    {"run", "run a model (.onnx or .ir) on a target, compare or write its outputs", st_tool_run},
     {"docs", "print reference tables generated from the registries (passes, ops)", st_tool_docs},
 #ifdef STRATA_HAVE_SNPU
     {"snpu", "SNPU tools: asm, disasm, sim", st_tool_snpu},

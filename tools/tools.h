@@ -4,6 +4,8 @@
 #define ST_TOOLS_TOOLS_H
 
 int st_tool_opt(int argc, char **argv);
+int st_tool_run(int argc, char **argv);
+int st_tool_compile(int argc, char **argv);
 int st_tool_docs(int argc, char **argv);
 int st_tool_snpu(int argc, char **argv);
 

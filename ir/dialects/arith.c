@@ -1,6 +1,8 @@
 /* The arith dialect: scalar and vector arithmetic used inside loop bodies.
  *   %c = arith.constant 1.0 : f32
  *   %s = arith.addf %a, %b : f32 */
+#include <string.h>
+
 #include "ir/dialects/dialects.h"
 #include "ir/parse.h"
 #include "ir/print.h"
@@ -63,10 +65,84 @@ ST_ARITH_BINARY(st_arith_divf_def, "arith.divf", "float division", 0);
 ST_ARITH_BINARY(st_arith_maxf_def, "arith.maxf", "float maximum", ST_TRAIT_COMMUTATIVE);
 ST_ARITH_BINARY(st_arith_addi_def, "arith.addi", "integer addition (wraps)", ST_TRAIT_COMMUTATIVE);
 ST_ARITH_BINARY(st_arith_muli_def, "arith.muli", "integer multiplication (wraps)", ST_TRAIT_COMMUTATIVE);
+ST_ARITH_BINARY(st_arith_subi_def, "arith.subi", "integer subtraction (wraps)", 0);
+ST_ARITH_BINARY(st_arith_divsi_def, "arith.divsi", "signed integer division (truncates; x / 0 is undefined)", 0);
+ST_ARITH_BINARY(st_arith_andi_def, "arith.andi", "bitwise and (of i1 conditions too)", ST_TRAIT_COMMUTATIVE);
+
+/* ---- comparisons, select, unary math: what lowered graph ops need for
+ * relu, padding borders and softmax ---- */
+
+static bool st_in_list(const char *s, const char *const *list) {
+  for (; s && *list; list++)
+    if (strcmp(s, *list) == 0) return true;
+  return false;
+}
+
+/* cmpf/cmpi: two operands of one type, an i1 result, a known predicate. */
+static bool st_cmp_verify(st_op *op, st_diag *d) {
+  static const char *const fpreds[] = {"oeq", "one", "olt", "ole", "ogt", "oge", "ueq", "une", "ult", "ule",
+                                       "ugt", "uge", "ord", "uno", NULL};
+  static const char *const ipreds[] = {"eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge", NULL};
+  bool is_f = op->def == &st_arith_cmpf_def;
+  const st_type *t = st_op_operand(op, 0)->type;
+  if (st_op_operand(op, 1)->type != t || op->results[0].type->kind != ST_TY_I1) {
+    st_diag_error(d, op->loc, "'%s' op expects two operands of one type and an i1 result", op->def->name);
+    return false;
+  }
+  if (is_f ? !st_type_is_float(t) : !(st_type_is_int(t) || t->kind == ST_TY_INDEX)) {
+    st_diag_error(d, op->loc, "'%s' op expects %s operands", op->def->name, is_f ? "float" : "integer or index");
+    return false;
+  }
+  if (!st_in_list(st_op_attr_str(op, "predicate"), is_f ? fpreds : ipreds)) {
+    st_diag_error(d, op->loc, "'%s' op needs a 'predicate' attribute such as \"%s\"", op->def->name,
+                  is_f ? "olt" : "slt");
+    return false;
+  }
+  return true;
+}
+
+static bool st_select_verify(st_op *op, st_diag *d) {
+  const st_type *t = op->results[0].type;
+  if (st_op_operand(op, 0)->type->kind != ST_TY_I1 || st_op_operand(op, 1)->type != t ||
+      st_op_operand(op, 2)->type != t) {
+    st_diag_error(d, op->loc, "'arith.select' op expects (i1, T, T) -> T");
+    return false;
+  }
+  return true;
+}
+
+static bool st_unary_float_verify(st_op *op, st_diag *d) {
+  const st_type *t = op->results[0].type;
+  if (st_op_operand(op, 0)->type != t || !st_type_is_float(st_type_elem(t))) {
+    st_diag_error(d, op->loc, "'%s' op expects a float operand of the result type", op->def->name);
+    return false;
+  }
+  return true;
+}
+
+const st_op_def st_arith_cmpf_def = {
+    .name = "arith.cmpf", .summary = "float comparison (attr predicate: olt, ogt, ... as LLVM's fcmp)",
+    .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_cmp_verify,
+};
+const st_op_def st_arith_cmpi_def = {
+    .name = "arith.cmpi", .summary = "integer/index comparison (attr predicate: slt, ult, ... as LLVM's icmp)",
+    .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_cmp_verify,
+};
+const st_op_def st_arith_select_def = {
+    .name = "arith.select", .summary = "cond ? a : b",
+    .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_select_verify,
+};
+const st_op_def st_arith_expf_def = {
+    .name = "arith.expf", .summary = "e to the power of x",
+    .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_SAME_TYPE,
+    .verify = st_unary_float_verify,
+};
 
 static const st_op_def *const st_arith_ops[] = {
     &st_arith_constant_def, &st_arith_addf_def, &st_arith_subf_def, &st_arith_mulf_def,
     &st_arith_divf_def,     &st_arith_maxf_def, &st_arith_addi_def, &st_arith_muli_def,
+    &st_arith_subi_def,     &st_arith_divsi_def, &st_arith_andi_def, &st_arith_cmpf_def,
+    &st_arith_cmpi_def,     &st_arith_select_def, &st_arith_expf_def,
 };
 static const st_op_group st_arith_group = ST_OP_GROUP(st_arith_ops);
 static const st_op_group *const st_arith_groups[] = {&st_arith_group};

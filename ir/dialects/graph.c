@@ -10,6 +10,7 @@
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/parse.h"
 #include "ir/print.h"
 
@@ -332,60 +333,71 @@ const st_op_def st_graph_constant_def = {
     .name = "graph.constant", .summary = "a constant tensor (dense data or a module resource)",
     .num_operands = 0, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_CONSTANT,
     .verify = st_constant_verify, .print = st_constant_print, .parse = st_constant_parse,
+    .lower = st_graph_lower_constant,
 };
 const st_op_def st_graph_add_def = {
     .name = "graph.add", .summary = "elementwise a + b with broadcasting",
     .num_operands = 2, .num_results = 1,
     .traits = ST_ELEMENTWISE_BINARY | ST_TRAIT_COMMUTATIVE | ST_TRAIT_ZERO_PRESERVING,
     .infer_types = st_infer_broadcast, .fold = st_graph_fold_add, .interpret = st_graph_interp_binary,
+    .lower = st_graph_lower_binary,
 };
 const st_op_def st_graph_sub_def = {
     .name = "graph.sub", .summary = "elementwise a - b with broadcasting",
     .num_operands = 2, .num_results = 1, .traits = ST_ELEMENTWISE_BINARY | ST_TRAIT_ZERO_PRESERVING,
     .infer_types = st_infer_broadcast, .fold = st_graph_fold_sub, .interpret = st_graph_interp_binary,
+    .lower = st_graph_lower_binary,
 };
 const st_op_def st_graph_mul_def = {
     .name = "graph.mul", .summary = "elementwise a * b with broadcasting",
     .num_operands = 2, .num_results = 1,
     .traits = ST_ELEMENTWISE_BINARY | ST_TRAIT_COMMUTATIVE | ST_TRAIT_ZERO_PRESERVING,
     .infer_types = st_infer_broadcast, .fold = st_graph_fold_mul, .interpret = st_graph_interp_binary,
+    .lower = st_graph_lower_binary,
 };
 const st_op_def st_graph_div_def = {
     .name = "graph.div", .summary = "elementwise a / b with broadcasting (integer division truncates)",
     .num_operands = 2, .num_results = 1, .traits = ST_ELEMENTWISE_BINARY,
     .infer_types = st_infer_broadcast, .fold = st_graph_fold_div, .interpret = st_graph_interp_binary,
+    .lower = st_graph_lower_binary,
 };
 const st_op_def st_graph_relu_def = {
     .name = "graph.relu", .summary = "max(x, 0)",
     .num_operands = 1, .num_results = 1,
     .traits = ST_TRAIT_PURE | ST_TRAIT_ELEMENTWISE | ST_TRAIT_SAME_TYPE | ST_TRAIT_ZERO_PRESERVING,
     .infer_types = st_infer_same, .interpret = st_graph_interp_relu,
+    .lower = st_graph_lower_relu,
 };
 const st_op_def st_graph_matmul_def = {
     .name = "graph.matmul", .summary = "matrix product with numpy batching rules",
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_matmul_infer, .interpret = st_graph_interp_matmul,
+    .lower = st_graph_lower_matmul,
 };
 const st_op_def st_graph_gemm_def = {
     .name = "graph.gemm", .summary = "alpha * op(A) * op(B) + beta * C (attrs alpha, beta, transA, transB)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_gemm_infer, .interpret = st_graph_interp_gemm,
+    .lower = st_graph_lower_gemm,
 };
 const st_op_def st_graph_conv_def = {
     .name = "graph.conv", .summary = "N-D convolution (attrs strides, pads, dilations, group)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_conv_infer, .interpret = st_graph_interp_conv,
+    .lower = st_graph_lower_conv,
 };
 const st_op_def st_graph_reshape_def = {
     .name = "graph.reshape", .summary = "same elements, new shape (the result type)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_MOVEMENT,
     .verify = st_reshape_verify, .canonicalize = st_graph_canonicalize_reshape, .interpret = st_graph_interp_copy,
+    .lower = st_graph_lower_reshape,
 };
 const st_op_def st_graph_transpose_def = {
     .name = "graph.transpose", .summary = "permutes dimensions (attr perm; default reverses them)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_MOVEMENT,
     .infer_types = st_transpose_infer, .canonicalize = st_graph_canonicalize_transpose,
     .interpret = st_graph_interp_transpose,
+    .lower = st_graph_lower_transpose,
 };
 
 const st_op_def st_graph_none_def = {
@@ -402,9 +414,17 @@ static const st_op_def *const st_graph_ops[] = {
 
 const st_op_group st_graph_core_ops = ST_OP_GROUP(st_graph_ops);
 
+extern const st_op_group st_graph_nn_ops;
+extern const st_op_group st_graph_elementwise_ops;
+extern const st_op_group st_graph_reduce_ops;
+extern const st_op_group st_graph_shape_ops;
 /* One group per op family file; a new family adds one line here. */
 static const st_op_group *const st_graph_groups[] = {
     &st_graph_core_ops,
+    &st_graph_nn_ops,
+    &st_graph_elementwise_ops,
+    &st_graph_reduce_ops,
+    &st_graph_shape_ops,
 };
 
 const st_dialect st_graph_dialect = {"graph", "value-semantics tensor ops imported from ONNX", st_graph_groups,

@@ -63,6 +63,20 @@ static const st_op_def *const st_graph_nn_list[] = {
     &st_graph_max_unpool_def,
     &st_graph_conv_transpose_def,
     &st_graph_col2im_def,
+    &st_graph_attention_def,
+    &st_graph_rotary_embedding_def,
+    &st_graph_einsum_def,
+    &st_graph_rnn_def,
+    &st_graph_gru_def,
+    &st_graph_lstm_def,
+    &st_graph_grid_sample_def,
+    &st_graph_affine_grid_def,
+    &st_graph_det_def,
+    &st_graph_hann_window_def,
+    &st_graph_hamming_window_def,
+    &st_graph_blackman_window_def,
+    &st_graph_dft_def,
+    &st_graph_mel_weight_matrix_def,
 };
 
 const st_op_group st_graph_nn_ops = ST_OP_GROUP(st_graph_nn_list);

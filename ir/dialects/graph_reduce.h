@@ -33,7 +33,6 @@ bool st_reduce_expect_float(st_op *op, unsigned i, st_diag *d);
 const st_type *st_reduce_result_type(st_context *ctx, const st_type *t, const bool *reduced, bool keep,
                                      const st_type *elem);
 /* ONNX TensorProto data type number to a scalar type (NULL if unsupported). */
-const st_type *st_reduce_onnx_dtype(st_context *ctx, int64_t dtype);
 
 /* Definitions of the other files of the family, listed in graph_reduce.c. */
 extern const st_op_def st_graph_layer_normalization_def, st_graph_rms_normalization_def,
@@ -48,6 +47,16 @@ extern const st_op_def st_graph_reduce_sum_def, st_graph_reduce_mean_def, st_gra
     st_graph_reduce_min_def, st_graph_reduce_prod_def, st_graph_reduce_l1_def, st_graph_reduce_l2_def,
     st_graph_reduce_log_sum_def, st_graph_reduce_log_sum_exp_def, st_graph_reduce_sum_square_def,
     st_graph_softmax_def, st_graph_log_softmax_def, st_graph_hardmax_def;
+
+/* graph_reduce_quant.c: element access for quantised data.  Float8 loads
+ * and stores are handled here; integer stores round half to even and
+ * saturate to the type's range; float8 stores saturate unless !saturate. */
+double st_quant_load(const st_type *elem, const void *data, int64_t i);
+void st_quant_store(const st_type *elem, void *data, int64_t i, double v, bool saturate);
+/* v rounded to a value of `elem` (scales computed in the scale's precision). */
+double st_quant_round(const st_type *elem, double v);
+/* Whether `elem` can hold quantised values (int4..int32, float8). */
+bool st_quant_is_storage(const st_type *elem);
 
 /* log-softmax of `n` doubles at stride 1 (in place); shared with the loss. */
 void st_reduce_log_softmax(double *v, int64_t n);

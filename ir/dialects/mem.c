@@ -1,5 +1,8 @@
 /* The mem dialect: buffers and element access.
  *   %buf = mem.alloc : memref<4x4xf32>
+ *   %acc = mem.alloca : memref<f32>          (a scalar for one loop nest: stack, then a register)
+ *   %w = mem.constant {value = dense_resource<w> : tensor<4x4xf32>} : memref<4x4xf32>
+ *   %v = mem.view %buf : (memref<4x4xf32>) -> memref<16xf32>
  *   %v = mem.load %buf, %i, %j : (memref<4x4xf32>, index, index) -> f32
  *   mem.store %v, %buf, %i, %j : (f32, memref<4x4xf32>, index, index) -> () */
 #include "ir/dialects/dialects.h"
@@ -24,7 +27,7 @@ static bool st_check_indices(st_op *op, unsigned first, const st_type *mr, st_di
 
 static bool st_alloc_verify(st_op *op, st_diag *d) {
   if (op->results[0].type->kind != ST_TY_MEMREF || !st_type_has_static_shape(op->results[0].type)) {
-    st_diag_error(d, op->loc, "'mem.alloc' op result must be a statically shaped memref");
+    st_diag_error(d, op->loc, "'%s' op result must be a statically shaped memref", op->def->name);
     return false;
   }
   return true;
@@ -58,6 +61,46 @@ static bool st_store_verify(st_op *op, st_diag *d) {
   return true;
 }
 
+/* A constant buffer is read-only data (weights); its element type and shape
+ * are those of its dense or resource value. */
+static bool st_constant_verify(st_op *op, st_diag *d) {
+  const st_attr *v = st_op_get_attr(op, "value");
+  const st_type *t = op->results[0].type;
+  if (!v || (v->kind != ST_ATTR_DENSE && v->kind != ST_ATTR_RESOURCE) || t->kind != ST_TY_MEMREF ||
+      t->u.shaped.strides || v->type->u.shaped.elem != t->u.shaped.elem ||
+      st_type_num_elements(v->type) != st_type_num_elements(t) || !st_type_has_static_shape(t)) {
+    st_diag_error(d, op->loc, "'mem.constant' op needs a dense or dense_resource 'value' of the memref's shape");
+    return false;
+  }
+  return true;
+}
+
+/* A view reinterprets a contiguous buffer with another static shape of the
+ * same element count (what reshape lowers to). */
+static bool st_view_verify(st_op *op, st_diag *d) {
+  const st_type *a = st_op_operand(op, 0)->type, *r = op->results[0].type;
+  if (a->kind != ST_TY_MEMREF || r->kind != ST_TY_MEMREF || a->u.shaped.strides || r->u.shaped.strides ||
+      a->u.shaped.elem != r->u.shaped.elem || st_type_num_elements(a) != st_type_num_elements(r) ||
+      st_type_num_elements(a) < 0) {
+    st_diag_error(d, op->loc, "'mem.view' op expects contiguous memrefs of one element type and count");
+    return false;
+  }
+  return true;
+}
+
+const st_op_def st_mem_alloca_def = {
+    .name = "mem.alloca", .summary = "a small scratch buffer for one loop nest (stack; promoted to registers)",
+    .num_operands = 0, .num_results = 1, .verify = st_alloc_verify,
+};
+const st_op_def st_mem_constant_def = {
+    .name = "mem.constant", .summary = "a read-only buffer holding a dense or resource value (weights)",
+    .num_operands = 0, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_constant_verify,
+};
+const st_op_def st_mem_view_def = {
+    .name = "mem.view", .summary = "the same contiguous buffer seen with another shape",
+    .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_view_verify,
+};
+
 const st_op_def st_mem_alloc_def = {
     .name = "mem.alloc", .summary = "a buffer (memplan assigns it an arena offset)",
     .num_operands = 0, .num_results = 1, .verify = st_alloc_verify,
@@ -71,7 +114,8 @@ const st_op_def st_mem_store_def = {
     .num_operands = ST_VARIADIC, .num_results = 0, .verify = st_store_verify,
 };
 
-static const st_op_def *const st_mem_ops[] = {&st_mem_alloc_def, &st_mem_load_def, &st_mem_store_def};
+static const st_op_def *const st_mem_ops[] = {&st_mem_alloc_def, &st_mem_load_def,     &st_mem_store_def,
+                                              &st_mem_alloca_def, &st_mem_constant_def, &st_mem_view_def};
 static const st_op_group st_mem_group = ST_OP_GROUP(st_mem_ops);
 static const st_op_group *const st_mem_groups[] = {&st_mem_group};
 const st_dialect st_mem_dialect = {"mem", "buffers and element loads and stores", st_mem_groups, 1};

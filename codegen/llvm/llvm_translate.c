@@ -1,0 +1,318 @@
+/* Loop-level IR to LLVM IR: one LLVM function for func @main.
+ *
+ * Memrefs are plain pointers to contiguous row-major data (lower-to-loops
+ * only makes identity layouts), so a load or store is a GEP over the
+ * linearised index.  loop.for and loop.parallel both become a counted loop
+ * (parallel ones are run sequentially until the runtime has threads);
+ * mem.alloc is a slice of the caller's workspace at an offset given in
+ * program order (memplan will reuse space later); mem.alloca is a stack slot
+ * in the entry block that mem2reg turns into a register; mem.constant is a
+ * private constant global holding the weight bytes.  The op table at the
+ * bottom says which emitter handles which op. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/llvm/llvm_internal.h"
+#include "ir/dialects/dialects.h"
+
+LLVMTypeRef st_llvm_type(st_llvm_module *lm, const st_type *t) {
+  switch (t->kind) {
+  case ST_TY_F32: return LLVMFloatTypeInContext(lm->ctx);
+  case ST_TY_F64: return LLVMDoubleTypeInContext(lm->ctx);
+  case ST_TY_I1: return LLVMInt1TypeInContext(lm->ctx);
+  case ST_TY_I8: case ST_TY_U8: return LLVMInt8TypeInContext(lm->ctx);
+  case ST_TY_I16: case ST_TY_U16: return LLVMInt16TypeInContext(lm->ctx);
+  case ST_TY_I32: case ST_TY_U32: return LLVMInt32TypeInContext(lm->ctx);
+  case ST_TY_I64: case ST_TY_U64: case ST_TY_INDEX: return LLVMInt64TypeInContext(lm->ctx);
+  case ST_TY_MEMREF: return LLVMPointerTypeInContext(lm->ctx, 0);
+  default: return NULL;
+  }
+}
+
+static bool st_fail(st_llvm_fn *f, const st_op *op, const char *what) {
+  st_diag_error(f->d, op->loc, "llvm codegen: '%s' op %s", op->def->name, what);
+  return false;
+}
+
+static LLVMValueRef st_get(st_llvm_fn *f, const st_value *v) { return st_ptrmap_get(&f->vals, v); }
+static bool st_set(st_llvm_fn *f, const st_value *v, LLVMValueRef r) { return r && st_ptrmap_set(&f->vals, v, r); }
+
+static const char *st_name(const st_value *v) { return v->name ? v->name : ""; }
+
+/* ---- memory ---- */
+
+/* The element pointer of buf[idx...] (row-major, identity layout). */
+static LLVMValueRef st_element_ptr(st_llvm_fn *f, const st_op *op, unsigned first) {
+  const st_value *buf = st_op_operand(op, first);
+  const st_type *t = buf->type;
+  LLVMTypeRef i64 = LLVMInt64TypeInContext(f->lm->ctx);
+  LLVMValueRef lin = LLVMConstInt(i64, 0, 0);
+  for (unsigned k = 0; k < t->u.shaped.rank; k++) {
+    LLVMValueRef idx = st_get(f, st_op_operand(op, first + 1 + k));
+    if (k == 0) {
+      lin = idx;
+      continue;
+    }
+    LLVMValueRef dim = LLVMConstInt(i64, (unsigned long long)t->u.shaped.dims[k], 0);
+    lin = LLVMBuildNUWAdd(f->b, LLVMBuildNUWMul(f->b, lin, dim, ""), idx, "");
+  }
+  LLVMTypeRef elem = st_llvm_type(f->lm, t->u.shaped.elem);
+  return LLVMBuildInBoundsGEP2(f->b, elem, st_get(f, buf), &lin, 1, "");
+}
+
+static bool st_emit_load(st_llvm_fn *f, st_op *op) {
+  LLVMTypeRef elem = st_llvm_type(f->lm, op->results[0].type);
+  return st_set(f, &op->results[0], LLVMBuildLoad2(f->b, elem, st_element_ptr(f, op, 0), ""));
+}
+
+static bool st_emit_store(st_llvm_fn *f, st_op *op) {
+  return LLVMBuildStore(f->b, st_get(f, st_op_operand(op, 0)), st_element_ptr(f, op, 1)) != NULL;
+}
+
+static uint64_t st_buffer_bytes(const st_type *t) {
+  return (uint64_t)st_type_num_elements(t) * st_dense_elem_size(t->u.shaped.elem);
+}
+
+static bool st_emit_alloc(st_llvm_fn *f, st_op *op) {
+  LLVMTypeRef i8 = LLVMInt8TypeInContext(f->lm->ctx);
+  LLVMValueRef off = LLVMConstInt(LLVMInt64TypeInContext(f->lm->ctx), f->lm->workspace, 0);
+  f->lm->workspace += (st_buffer_bytes(op->results[0].type) + 63) & ~(uint64_t)63;
+  return st_set(f, &op->results[0], LLVMBuildInBoundsGEP2(f->b, i8, f->ws, &off, 1, st_name(&op->results[0])));
+}
+
+static bool st_emit_alloca(st_llvm_fn *f, st_op *op) {
+  const st_type *t = op->results[0].type;
+  LLVMTypeRef ty = LLVMArrayType(st_llvm_type(f->lm, t->u.shaped.elem), (unsigned)st_type_num_elements(t));
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(f->b);
+  LLVMPositionBuilderAtEnd(f->b, f->allocas);
+  LLVMValueRef slot = LLVMBuildAlloca(f->b, ty, "");
+  LLVMPositionBuilderAtEnd(f->b, here);
+  return st_set(f, &op->results[0], slot);
+}
+
+/* Weights: the bytes of the dense or resource value (splats expanded). */
+static bool st_emit_constant_buffer(st_llvm_fn *f, st_op *op) {
+  const st_attr *a = st_op_get_attr(op, "value");
+  size_t have, esz = st_dense_elem_size(st_type_elem(a->type));
+  bool splat;
+  const void *data = st_attr_elements(a, &have, &splat);
+  uint64_t nbytes = st_buffer_bytes(op->results[0].type);
+  if (!data) return st_fail(f, op, "has no data (an elided resource?)");
+  if (nbytes > UINT32_MAX) return st_fail(f, op, "holds more than 4 GiB");
+  char *bytes = NULL;
+  if (splat) {
+    if (!(bytes = malloc(nbytes ? nbytes : 1))) return st_fail(f, op, "out of memory");
+    for (uint64_t i = 0; i < nbytes; i += esz) memcpy(bytes + i, data, esz);
+    data = bytes;
+  } else if (have < nbytes) {
+    return st_fail(f, op, "has fewer bytes than its type needs");
+  }
+  LLVMValueRef init = LLVMConstStringInContext(f->lm->ctx, data, (unsigned)nbytes, 1);
+  free(bytes);
+  char name[160];
+  snprintf(name, sizeof name, "%s.w%u%s%s", f->lm->prefix, f->num_globals++, a->kind == ST_ATTR_RESOURCE ? "." : "",
+           a->kind == ST_ATTR_RESOURCE ? a->u.resource->name : "");
+  LLVMValueRef g = LLVMAddGlobal(f->lm->mod, LLVMTypeOf(init), name);
+  LLVMSetInitializer(g, init);
+  LLVMSetGlobalConstant(g, 1);
+  LLVMSetLinkage(g, LLVMPrivateLinkage);
+  LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+  LLVMSetAlignment(g, 64);
+  return st_set(f, &op->results[0], g);
+}
+
+static bool st_emit_view(st_llvm_fn *f, st_op *op) { return st_set(f, &op->results[0], st_get(f, st_op_operand(op, 0))); }
+
+/* ---- arithmetic ---- */
+
+static bool st_emit_constant(st_llvm_fn *f, st_op *op) {
+  const st_attr *a = st_op_get_attr(op, "value");
+  LLVMTypeRef ty = st_llvm_type(f->lm, op->results[0].type);
+  if (!ty || (a->kind != ST_ATTR_INT && a->kind != ST_ATTR_FLOAT)) return st_fail(f, op, "of this type is not supported yet");
+  LLVMValueRef v = a->kind == ST_ATTR_FLOAT ? LLVMConstReal(ty, a->u.f) : LLVMConstInt(ty, (unsigned long long)a->u.i, 1);
+  return st_set(f, &op->results[0], v);
+}
+
+static const struct { const char *name; LLVMRealPredicate p; } st_fpreds[] = {
+    {"oeq", LLVMRealOEQ}, {"one", LLVMRealONE}, {"olt", LLVMRealOLT}, {"ole", LLVMRealOLE}, {"ogt", LLVMRealOGT},
+    {"oge", LLVMRealOGE}, {"ueq", LLVMRealUEQ}, {"une", LLVMRealUNE}, {"ult", LLVMRealULT}, {"ule", LLVMRealULE},
+    {"ugt", LLVMRealUGT}, {"uge", LLVMRealUGE}, {"ord", LLVMRealORD}, {"uno", LLVMRealUNO},
+};
+static const struct { const char *name; LLVMIntPredicate p; } st_ipreds[] = {
+    {"eq", LLVMIntEQ},   {"ne", LLVMIntNE},   {"slt", LLVMIntSLT}, {"sle", LLVMIntSLE}, {"sgt", LLVMIntSGT},
+    {"sge", LLVMIntSGE}, {"ult", LLVMIntULT}, {"ule", LLVMIntULE}, {"ugt", LLVMIntUGT}, {"uge", LLVMIntUGE},
+};
+
+static bool st_emit_cmp(st_llvm_fn *f, st_op *op) {
+  const char *pred = st_op_attr_str(op, "predicate");
+  LLVMValueRef a = st_get(f, st_op_operand(op, 0)), b = st_get(f, st_op_operand(op, 1));
+  if (op->def == &st_arith_cmpf_def) {
+    for (size_t i = 0; i < sizeof st_fpreds / sizeof *st_fpreds; i++)
+      if (strcmp(pred, st_fpreds[i].name) == 0) return st_set(f, &op->results[0], LLVMBuildFCmp(f->b, st_fpreds[i].p, a, b, ""));
+  } else {
+    for (size_t i = 0; i < sizeof st_ipreds / sizeof *st_ipreds; i++)
+      if (strcmp(pred, st_ipreds[i].name) == 0) return st_set(f, &op->results[0], LLVMBuildICmp(f->b, st_ipreds[i].p, a, b, ""));
+  }
+  return st_fail(f, op, "has an unknown predicate");
+}
+
+static bool st_emit_select(st_llvm_fn *f, st_op *op) {
+  return st_set(f, &op->results[0], LLVMBuildSelect(f->b, st_get(f, st_op_operand(op, 0)), st_get(f, st_op_operand(op, 1)),
+                                                   st_get(f, st_op_operand(op, 2)), ""));
+}
+
+static bool st_emit_maxf(st_llvm_fn *f, st_op *op) {
+  LLVMValueRef a = st_get(f, st_op_operand(op, 0)), b = st_get(f, st_op_operand(op, 1));
+  return st_set(f, &op->results[0], LLVMBuildSelect(f->b, LLVMBuildFCmp(f->b, LLVMRealOGT, a, b, ""), a, b, ""));
+}
+
+static bool st_emit_expf(st_llvm_fn *f, st_op *op) {
+  LLVMTypeRef ty = st_llvm_type(f->lm, op->results[0].type);
+  unsigned id = LLVMLookupIntrinsicID("llvm.exp", 8);
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(f->lm->mod, id, &ty, 1);
+  LLVMValueRef arg = st_get(f, st_op_operand(op, 0));
+  return st_set(f, &op->results[0], LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->lm->ctx, id, &ty, 1), fn, &arg, 1, ""));
+}
+
+/* ---- control flow ---- */
+
+static bool st_emit_block(st_llvm_fn *f, st_block *blk);
+
+/* header: iv = phi [lb, pre], [iv + step, latch]; iv < ub ? body : exit */
+static bool st_emit_loop(st_llvm_fn *f, st_op *op) {
+  LLVMTypeRef i64 = LLVMInt64TypeInContext(f->lm->ctx);
+  LLVMBasicBlockRef pre = LLVMGetInsertBlock(f->b);
+  LLVMBasicBlockRef header = LLVMAppendBasicBlockInContext(f->lm->ctx, f->fn, "loop");
+  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(f->lm->ctx, f->fn, "body");
+  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(f->lm->ctx, f->fn, "exit");
+  LLVMBuildBr(f->b, header);
+  LLVMPositionBuilderAtEnd(f->b, header);
+  LLVMValueRef iv = LLVMBuildPhi(f->b, i64, "i");
+  LLVMValueRef lb = st_get(f, st_op_operand(op, 0));
+  LLVMAddIncoming(iv, &lb, &pre, 1);
+  LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSLT, iv, st_get(f, st_op_operand(op, 1)), ""), body, exit);
+  LLVMPositionBuilderAtEnd(f->b, body);
+  st_block *blk = op->regions[0].first;
+  if (!st_set(f, blk->args[0], iv) || !st_emit_block(f, blk)) return false;
+  LLVMValueRef next = LLVMBuildNSWAdd(f->b, iv, st_get(f, st_op_operand(op, 2)), "");
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(f->b);
+  LLVMAddIncoming(iv, &next, &latch, 1);
+  LLVMBuildBr(f->b, header);
+  LLVMPositionBuilderAtEnd(f->b, exit);
+  return true;
+}
+
+static bool st_emit_nothing(st_llvm_fn *f, st_op *op) { return true; }
+
+static bool st_emit_return(st_llvm_fn *f, st_op *op) { return LLVMBuildRetVoid(f->b) != NULL; }
+
+/* ---- the table ---- */
+
+typedef struct st_llvm_emitter {
+  const st_op_def *def;
+  bool (*emit)(st_llvm_fn *f, st_op *op);
+  LLVMOpcode opcode; /* for binary ops (emit == NULL) */
+} st_llvm_emitter;
+
+static const st_llvm_emitter st_emitters[] = {
+    {&st_arith_constant_def, st_emit_constant, 0},
+    {&st_arith_addf_def, NULL, LLVMFAdd},
+    {&st_arith_subf_def, NULL, LLVMFSub},
+    {&st_arith_mulf_def, NULL, LLVMFMul},
+    {&st_arith_divf_def, NULL, LLVMFDiv},
+    {&st_arith_maxf_def, st_emit_maxf, 0},
+    {&st_arith_addi_def, NULL, LLVMAdd},
+    {&st_arith_subi_def, NULL, LLVMSub},
+    {&st_arith_muli_def, NULL, LLVMMul},
+    {&st_arith_divsi_def, NULL, LLVMSDiv},
+    {&st_arith_andi_def, NULL, LLVMAnd},
+    {&st_arith_cmpf_def, st_emit_cmp, 0},
+    {&st_arith_cmpi_def, st_emit_cmp, 0},
+    {&st_arith_select_def, st_emit_select, 0},
+    {&st_arith_expf_def, st_emit_expf, 0},
+    {&st_mem_load_def, st_emit_load, 0},
+    {&st_mem_store_def, st_emit_store, 0},
+    {&st_mem_alloc_def, st_emit_alloc, 0},
+    {&st_mem_alloca_def, st_emit_alloca, 0},
+    {&st_mem_constant_def, st_emit_constant_buffer, 0},
+    {&st_mem_view_def, st_emit_view, 0},
+    {&st_loop_for_def, st_emit_loop, 0},
+    {&st_loop_parallel_def, st_emit_loop, 0},
+    {&st_loop_yield_def, st_emit_nothing, 0},
+    {&st_func_return_def, st_emit_return, 0},
+};
+
+static bool st_emit_op(st_llvm_fn *f, st_op *op) {
+  for (size_t i = 0; i < sizeof st_emitters / sizeof *st_emitters; i++) {
+    if (st_emitters[i].def != op->def) continue;
+    for (unsigned r = 0; r < op->num_results; r++)
+      if (!st_llvm_type(f->lm, st_type_elem(op->results[r].type)))
+        return st_fail(f, op, "has a result type codegen does not support yet");
+    if (st_emitters[i].emit) return st_emitters[i].emit(f, op);
+    LLVMValueRef r = LLVMBuildBinOp(f->b, st_emitters[i].opcode, st_get(f, st_op_operand(op, 0)),
+                                    st_get(f, st_op_operand(op, 1)), "");
+    return st_set(f, &op->results[0], r);
+  }
+  return st_fail(f, op, "is not supported by codegen (run lower-to-loops first?)");
+}
+
+static bool st_emit_block(st_llvm_fn *f, st_block *blk) {
+  for (st_op *op = blk->first; op; op = op->next)
+    if (!st_emit_op(f, op)) return false;
+  return true;
+}
+
+bool st_llvm_translate_main(st_llvm_module *lm, const st_module *m, unsigned *num_args, st_diag *d) {
+  st_op *main_fn = st_module_lookup_func(m, "main");
+  st_block *body = main_fn ? st_func_body(main_fn) : NULL;
+  const st_type *ft = main_fn ? st_func_type(main_fn) : NULL;
+  if (!body || !ft || ft->u.func.num_results) {
+    st_diag_error(d, main_fn ? main_fn->loc : st_loc_unknown(),
+                  "llvm codegen: expects func @main over buffers without results (run lower-to-loops first)");
+    return false;
+  }
+  unsigned n = body->num_args;
+  LLVMTypeRef ptr = LLVMPointerTypeInContext(lm->ctx, 0);
+  LLVMTypeRef *params = malloc((n + 1) * sizeof *params);
+  if (!params) return false;
+  for (unsigned i = 0; i <= n; i++) params[i] = ptr;
+  for (unsigned i = 0; i < n; i++)
+    if (body->args[i]->type->kind != ST_TY_MEMREF || body->args[i]->type->u.shaped.strides) {
+      st_diag_error(d, main_fn->loc, "llvm codegen: argument %u of @main is not a contiguous memref", i);
+      free(params);
+      return false;
+    }
+  char name[160];
+  snprintf(name, sizeof name, "%s_run_ws", lm->prefix);
+  st_llvm_fn f = {.lm = lm, .d = d};
+  f.fn = LLVMAddFunction(lm->mod, name, LLVMFunctionType(LLVMVoidTypeInContext(lm->ctx), params, n + 1, 0));
+  free(params);
+  /* Callers pass distinct buffers (documented in c-api.md); saying so lets
+   * LLVM keep values in registers across stores. */
+  unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7), nocapture = LLVMGetEnumAttributeKindForName("nocapture", 9);
+  for (unsigned i = 0; i <= n; i++) {
+    LLVMAddAttributeAtIndex(f.fn, i + 1, LLVMCreateEnumAttribute(lm->ctx, noalias, 0));
+    LLVMAddAttributeAtIndex(f.fn, i + 1, LLVMCreateEnumAttribute(lm->ctx, nocapture, 0));
+    LLVMValueRef p = LLVMGetParam(f.fn, i);
+    const char *pname = i == n ? "workspace" : body->args[i]->name ? body->args[i]->name : "";
+    LLVMSetValueName2(p, pname, strlen(pname));
+    if (i < n && !st_ptrmap_set(&f.vals, body->args[i], p)) {
+      st_ptrmap_free(&f.vals);
+      return false;
+    }
+  }
+  f.ws = LLVMGetParam(f.fn, n);
+  f.b = LLVMCreateBuilderInContext(lm->ctx);
+  f.allocas = LLVMAppendBasicBlockInContext(lm->ctx, f.fn, "entry");
+  LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(lm->ctx, f.fn, "start");
+  LLVMPositionBuilderAtEnd(f.b, start);
+  bool ok = st_emit_block(&f, body);
+  if (ok) {
+    LLVMPositionBuilderAtEnd(f.b, f.allocas);
+    LLVMBuildBr(f.b, start);
+  }
+  LLVMDisposeBuilder(f.b);
+  st_ptrmap_free(&f.vals);
+  *num_args = n;
+  return ok;
+}

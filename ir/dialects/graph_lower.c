@@ -1,0 +1,166 @@
+/* Helpers the graph ops' lower hooks share (declared in passes/lower.h):
+ * buffers for results, index constants kept once per function, loop nests,
+ * loads, stores and copies.  They live beside the hooks in the IR library
+ * because the hooks are part of the op tables. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/dialects/dialects.h"
+#include "ir/dialects/graph_impl.h"
+#include "passes/lower.h"
+
+const st_type *st_lower_memref_type(st_context *ctx, const st_type *t) {
+  return st_type_memref(ctx, t->u.shaped.elem, t->u.shaped.rank, t->u.shaped.dims, NULL, 0, 0);
+}
+
+st_value *st_lower_op(st_builder *b, const st_op_def *def, unsigned n, st_value *const *operands, const st_type *t) {
+  if (!t) t = operands[0]->type;
+  st_op_state s = {.def = def, .num_operands = n, .operands = operands, .num_results = 1, .result_types = &t};
+  st_op *op = st_builder_create(b, &s);
+  return op ? &op->results[0] : NULL;
+}
+
+st_value *st_lower_result(st_lower_ctx *lc, unsigned i) {
+  if (lc->outputs[i]) return lc->outputs[i];
+  st_op *op = lc->b.before;
+  const st_type *t = st_lower_memref_type(lc->b.module->ctx, op->results[i].type);
+  st_op_state s = {.def = &st_mem_alloc_def, .num_results = 1, .result_types = &t};
+  st_op *a = st_builder_create(&lc->b, &s);
+  if (a) a->results[0].name = op->results[i].name; /* the buffer keeps the tensor's name in dumps */
+  return lc->outputs[i] = a ? &a->results[0] : NULL;
+}
+
+st_value *st_lower_index(st_lower_ctx *lc, int64_t v) {
+  for (size_t i = 0; i < lc->num_consts; i++)
+    if (lc->consts[i].value == v) return lc->consts[i].v;
+  if (lc->num_consts == lc->cap_consts) {
+    size_t cap = lc->cap_consts ? 2 * lc->cap_consts : 16;
+    st_lower_index_const *c = realloc(lc->consts, cap * sizeof *c);
+    if (!c) return lc->out_of_memory = true, NULL;
+    lc->consts = c;
+    lc->cap_consts = cap;
+  }
+  st_module *m = lc->b.module;
+  const st_type *index = st_type_scalar(m->ctx, ST_TY_INDEX);
+  st_named_attr value = {"value", st_attr_int(m, index, v)};
+  st_op_state s = {.def = &st_arith_constant_def, .num_results = 1, .result_types = &index, .num_attrs = 1,
+                   .attrs = &value};
+  st_op *op = st_op_create(m, &s);
+  if (!op) return lc->out_of_memory = true, NULL;
+  /* In creation order after the previous constants, so dumps read 0, 1, 4, ... as used. */
+  if (lc->num_consts) st_op_insert_after(lc->consts[lc->num_consts - 1].v->def, op);
+  else if (lc->entry->first) st_op_insert_before(lc->entry->first, op);
+  else st_block_append(lc->entry, op);
+  lc->consts[lc->num_consts++] = (st_lower_index_const){v, &op->results[0]};
+  return &op->results[0];
+}
+
+st_value *st_lower_const(st_builder *b, const st_type *t, double v) {
+  st_module *m = b->module;
+  st_named_attr value = {"value", st_type_is_float(t) ? st_attr_float(m, t, v) : st_attr_int(m, t, (int64_t)v)};
+  st_op_state s = {.def = &st_arith_constant_def, .num_results = 1, .result_types = &t, .num_attrs = 1,
+                   .attrs = &value};
+  st_op *op = st_builder_create(b, &s);
+  return op ? &op->results[0] : NULL;
+}
+
+st_value *st_lower_binary(st_builder *b, const st_op_def *def, st_value *x, st_value *y) {
+  if (!x || !y) return NULL;
+  st_value *ops[2] = {x, y};
+  return st_lower_op(b, def, 2, ops, NULL);
+}
+
+st_value *st_lower_cmp(st_builder *b, const st_op_def *def, const char *pred, st_value *x, st_value *y) {
+  if (!x || !y) return NULL;
+  st_value *ops[2] = {x, y};
+  st_value *r = st_lower_op(b, def, 2, ops, st_type_scalar(b->module->ctx, ST_TY_I1));
+  if (r && !st_op_set_attr(b->module, r->def, "predicate", st_attr_string(b->module, pred, strlen(pred)))) return NULL;
+  return r;
+}
+
+st_value *st_lower_select(st_builder *b, st_value *cond, st_value *x, st_value *y) {
+  if (!cond || !x || !y) return NULL;
+  st_value *ops[3] = {cond, x, y};
+  return st_lower_op(b, &st_arith_select_def, 3, ops, x->type);
+}
+
+st_value *st_lower_load(st_builder *b, st_value *buf, st_value *const *idx) {
+  st_value *ops[1 + ST_MAX_RANK] = {buf};
+  unsigned rank = buf->type->u.shaped.rank;
+  for (unsigned i = 0; i < rank; i++)
+    if (!(ops[1 + i] = idx[i])) return NULL;
+  return st_lower_op(b, &st_mem_load_def, 1 + rank, ops, buf->type->u.shaped.elem);
+}
+
+bool st_lower_store(st_builder *b, st_value *v, st_value *buf, st_value *const *idx) {
+  st_value *ops[2 + ST_MAX_RANK] = {v, buf};
+  unsigned rank = buf->type->u.shaped.rank;
+  if (!v) return false;
+  for (unsigned i = 0; i < rank; i++)
+    if (!(ops[2 + i] = idx[i])) return false;
+  st_op_state s = {.def = &st_mem_store_def, .num_operands = 2 + rank, .operands = ops};
+  return st_builder_create(b, &s) != NULL;
+}
+
+st_value *st_lower_alloca(st_builder *b, const st_type *elem) {
+  const st_type *t = st_type_memref(b->module->ctx, elem, 0, NULL, NULL, 0, 0);
+  st_op_state s = {.def = &st_mem_alloca_def, .num_results = 1, .result_types = &t};
+  st_op *op = st_builder_create(b, &s);
+  return op ? &op->results[0] : NULL;
+}
+
+st_builder st_lower_loops(st_lower_ctx *lc, st_builder *b, unsigned n, const st_dim *dims, bool parallel,
+                          st_value **ivs) {
+  st_builder in = *b, fail = *b;
+  st_module *m = b->module;
+  fail.block = NULL;
+  for (unsigned k = 0; k < n; k++) {
+    st_value *bounds[3] = {st_lower_index(lc, 0), st_lower_index(lc, dims[k]), st_lower_index(lc, 1)};
+    if (!bounds[0] || !bounds[1] || !bounds[2]) return fail;
+    st_op_state s = {.def = parallel ? &st_loop_parallel_def : &st_loop_for_def, .num_operands = 3,
+                     .operands = bounds, .num_regions = 1};
+    st_op *loop = st_builder_create(&in, &s);
+    st_block *body = loop ? st_block_create(m) : NULL;
+    st_value *iv = body ? st_block_add_arg(m, body, st_type_scalar(m->ctx, ST_TY_INDEX)) : NULL;
+    st_op *yield = iv ? st_op_create_simple(m, &st_loop_yield_def, in.loc, 0, NULL, NULL) : NULL;
+    if (!yield) return fail;
+    st_region_push_block(&loop->regions[0], body);
+    st_block_append(body, yield);
+    ivs[k] = iv;
+    st_loc loc = in.loc;
+    in = st_builder_before(m, yield);
+    in.loc = loc;
+  }
+  return in;
+}
+
+bool st_lower_copy(st_lower_ctx *lc, st_value *src, st_value *dst) {
+  st_context *ctx = lc->b.module->ctx;
+  if (dst->type != src->type) {
+    const st_type *t = st_type_memref(ctx, src->type->u.shaped.elem, src->type->u.shaped.rank,
+                                      src->type->u.shaped.dims, NULL, 0, 0);
+    if (!(dst = st_lower_op(&lc->b, &st_mem_view_def, 1, &dst, t))) return false;
+  }
+  st_value *ivs[ST_MAX_RANK];
+  st_builder in = st_lower_loops(lc, &lc->b, src->type->u.shaped.rank, src->type->u.shaped.dims, true, ivs);
+  return in.block && st_lower_store(&in, st_lower_load(&in, src, ivs), dst, ivs);
+}
+
+const st_op_def *st_lower_arith_for(const st_type *elem, char kind) {
+  if (elem->kind == ST_TY_F32 || elem->kind == ST_TY_F64) {
+    switch (kind) {
+    case 'a': return &st_arith_addf_def;
+    case 's': return &st_arith_subf_def;
+    case 'm': return &st_arith_mulf_def;
+    case 'd': return &st_arith_divf_def;
+    }
+  } else if (st_type_is_int(elem) && !st_type_is_unsigned(elem) && elem->kind != ST_TY_I1 && elem->kind != ST_TY_I4) {
+    switch (kind) {
+    case 'a': return &st_arith_addi_def;
+    case 's': return &st_arith_subi_def;
+    case 'm': return &st_arith_muli_def;
+    case 'd': return &st_arith_divsi_def;
+    }
+  }
+  return NULL;
+}

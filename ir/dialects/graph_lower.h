@@ -1,0 +1,25 @@
+/* Internal to the graph dialect: the lower hooks of the core graph ops
+ * (graph_lower_*.c), named in the op table rows.  Their contract is in
+ * passes/lower.h. */
+#ifndef ST_IR_GRAPH_LOWER_H
+#define ST_IR_GRAPH_LOWER_H
+
+#include "passes/lower.h"
+
+/* graph_lower_basic.c: constants, elementwise ops, movement ops */
+bool st_graph_lower_constant(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_binary(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_relu(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_reshape(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_linalg.c: contractions */
+bool st_graph_lower_matmul(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_gemm(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_softmax.c: for graph.softmax's row in graph_reduce.c */
+bool st_graph_lower_softmax(st_op *op, st_lower_ctx *lc, st_diag *d);
+
+/* "'graph.x' op cannot be lowered to loops: WHY" (false). */
+bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
+
+#endif

@@ -1,0 +1,70 @@
+/* The contract between the lower-to-loops pass and the ops' lower hooks.
+ *
+ * The pass gives every tensor value a buffer (a memref value) and calls each
+ * graph op's `lower` hook with an st_lower_ctx: the buffers of its operands
+ * (NULL for graph.none), the buffers its results must be written to, and an
+ * insertion point just before the op.  A result buffer the pass leaves NULL
+ * is the hook's to choose: st_lower_result() allocates one, while a movement
+ * op may instead hand back a view of its operand (reshape).  Hooks build
+ * loop.for / loop.parallel nests of mem.load, arith.* and mem.store with the
+ * helpers below (ir/dialects/graph_lower.c), which keep index constants in
+ * one place at the top of the function so the loop IR stays readable. */
+#ifndef ST_PASSES_LOWER_H
+#define ST_PASSES_LOWER_H
+
+#include "ir/dialect.h"
+
+enum { ST_LOWER_MAX_LOOPS = 16 };
+
+typedef struct st_lower_index_const {
+  int64_t value;
+  st_value *v;
+} st_lower_index_const;
+
+struct st_lower_ctx {
+  st_builder b;            /* insertion point: just before the op being lowered */
+  st_block *entry;         /* the function's entry block (index constants go to its top) */
+  unsigned num_inputs, num_outputs;
+  st_value *const *inputs; /* memref of each operand, NULL for graph.none */
+  st_value **outputs;      /* memref of each result; NULL = the hook chooses */
+  /* index constants made so far (malloc'd, owned by the pass) */
+  st_lower_index_const *consts;
+  size_t num_consts, cap_consts;
+  bool out_of_memory;
+};
+
+/* The memref type with the shape and element type of a static tensor type. */
+const st_type *st_lower_memref_type(st_context *ctx, const st_type *tensor);
+/* outputs[i], allocating it (mem.alloc at the insertion point) when NULL. */
+st_value *st_lower_result(st_lower_ctx *lc, unsigned i);
+
+/* ---- building loop IR at a builder ---- */
+/* An index constant, created once per function at the top of its entry block. */
+st_value *st_lower_index(st_lower_ctx *lc, int64_t v);
+/* A float (or integer) constant of scalar type `t` at b. */
+st_value *st_lower_const(st_builder *b, const st_type *t, double v);
+/* One op with one result of type t (NULL = the first operand's type). */
+st_value *st_lower_op(st_builder *b, const st_op_def *def, unsigned n, st_value *const *operands, const st_type *t);
+st_value *st_lower_binary(st_builder *b, const st_op_def *def, st_value *x, st_value *y);
+st_value *st_lower_cmp(st_builder *b, const st_op_def *def, const char *pred, st_value *x, st_value *y);
+st_value *st_lower_select(st_builder *b, st_value *cond, st_value *x, st_value *y);
+st_value *st_lower_load(st_builder *b, st_value *buf, st_value *const *idx);
+bool st_lower_store(st_builder *b, st_value *v, st_value *buf, st_value *const *idx);
+/* A rank-0 scratch buffer (mem.alloca) at b, for a reduction's accumulator. */
+st_value *st_lower_alloca(st_builder *b, const st_type *elem);
+/* Opens n nested loops over [0, dims[k]) at *b (loop.parallel when
+ * `parallel`, else loop.for); ivs[k] receives each induction variable and
+ * the returned builder inserts at the end of the innermost body.  On out of
+ * memory the returned builder has a NULL block. */
+st_builder st_lower_loops(st_lower_ctx *lc, st_builder *b, unsigned n, const st_dim *dims, bool parallel,
+                          st_value **ivs);
+/* Copies src into dst element by element (same element count; shapes may
+ * differ, in which case dst is viewed with src's shape). */
+bool st_lower_copy(st_lower_ctx *lc, st_value *src, st_value *dst);
+
+/* The element type's arith op for a graph binary op kind: 'a'dd, 's'ub,
+ * 'm'ul, 'd'iv.  NULL when the element type is not lowered yet (f32, f64
+ * and signed integers are). */
+const st_op_def *st_lower_arith_for(const st_type *elem, char kind);
+
+#endif
