@@ -62,6 +62,10 @@ st_builder st_lower_loops(st_lower_ctx *lc, st_builder *b, unsigned n, const st_
  * differ, in which case dst is viewed with src's shape). */
 bool st_lower_copy(st_lower_ctx *lc, st_value *src, st_value *dst);
 
+/* The indices of operand buffer `buf` seen from a loop nest over `out`
+ * (numpy broadcasting: a broadcast dim reads index 0). */
+void st_lower_bcast_indices(st_lower_ctx *lc, st_value *buf, const st_type *out, st_value *const *ivs, st_value **idx);
+
 /* The element type's arith op for a graph binary op kind: 'a'dd, 's'ub,
  * 'm'ul, 'd'iv.  NULL when the element type is not lowered yet (f32, f64
  * and signed integers are). */

@@ -174,6 +174,52 @@ static bool st_emit_expf(st_llvm_fn *f, st_op *op) {
   return st_set(f, &op->results[0], LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->lm->ctx, id, &ty, 1), fn, &arg, 1, ""));
 }
 
+/* arith.math: an LLVM intrinsic where one exists (LLVM folds and vectorises
+ * those), else the C library function (tanhf, erff, ...; the JIT resolves
+ * libm from the process, a library links -lm). */
+static const struct { const char *fn, *intrinsic; } st_math_intrinsics[] = {
+    {"sqrt", "llvm.sqrt"}, {"log", "llvm.log"},     {"exp", "llvm.exp"},         {"abs", "llvm.fabs"},
+    {"floor", "llvm.floor"}, {"ceil", "llvm.ceil"}, {"round", "llvm.roundeven"}, {"sin", "llvm.sin"},
+    {"cos", "llvm.cos"},   {"pow", "llvm.pow"},
+};
+
+static bool st_emit_math(st_llvm_fn *f, st_op *op) {
+  const char *fn = st_op_attr_str(op, "fn");
+  LLVMTypeRef ty = st_llvm_type(f->lm, op->results[0].type);
+  LLVMValueRef args[2] = {st_get(f, st_op_operand(op, 0)), op->num_operands > 1 ? st_get(f, st_op_operand(op, 1)) : NULL};
+  unsigned n = op->num_operands;
+  if (!strcmp(fn, "neg")) return st_set(f, &op->results[0], LLVMBuildFNeg(f->b, args[0], ""));
+  if (!strcmp(fn, "fmod")) return st_set(f, &op->results[0], LLVMBuildFRem(f->b, args[0], args[1], ""));
+  for (size_t i = 0; i < sizeof st_math_intrinsics / sizeof *st_math_intrinsics; i++) {
+    if (strcmp(fn, st_math_intrinsics[i].fn)) continue;
+    const char *iname = st_math_intrinsics[i].intrinsic;
+    unsigned id = LLVMLookupIntrinsicID(iname, strlen(iname));
+    LLVMValueRef decl = LLVMGetIntrinsicDeclaration(f->lm->mod, id, &ty, 1);
+    return st_set(f, &op->results[0], LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->lm->ctx, id, &ty, 1), decl, args, n, ""));
+  }
+  char name[32];
+  snprintf(name, sizeof name, "%s%s", fn, op->results[0].type->kind == ST_TY_F32 ? "f" : "");
+  LLVMTypeRef params[2] = {ty, ty}, fty = LLVMFunctionType(ty, params, n, 0);
+  LLVMValueRef callee = LLVMGetNamedFunction(f->lm->mod, name);
+  if (!callee) callee = LLVMAddFunction(f->lm->mod, name, fty);
+  return st_set(f, &op->results[0], LLVMBuildCall2(f->b, fty, callee, args, n, ""));
+}
+
+/* arith.cast: the LLVM conversion the two scalar types call for. */
+static bool st_emit_cast(st_llvm_fn *f, st_op *op) {
+  const st_type *from = st_op_operand(op, 0)->type, *to = op->results[0].type;
+  LLVMValueRef x = st_get(f, st_op_operand(op, 0));
+  LLVMTypeRef ty = st_llvm_type(f->lm, to);
+  bool ff = st_type_is_float(from), ft = st_type_is_float(to);
+  bool su = st_type_is_unsigned(from) || from->kind == ST_TY_I1, tu = st_type_is_unsigned(to);
+  LLVMValueRef r;
+  if (ff && ft) r = LLVMBuildFPCast(f->b, x, ty, "");
+  else if (ff) r = tu ? LLVMBuildFPToUI(f->b, x, ty, "") : LLVMBuildFPToSI(f->b, x, ty, "");
+  else if (ft) r = su ? LLVMBuildUIToFP(f->b, x, ty, "") : LLVMBuildSIToFP(f->b, x, ty, "");
+  else r = LLVMBuildIntCast2(f->b, x, ty, !su, "");
+  return st_set(f, &op->results[0], r);
+}
+
 /* ---- control flow ---- */
 
 static bool st_emit_block(st_llvm_fn *f, st_block *blk);
@@ -226,6 +272,10 @@ static const st_llvm_emitter st_emitters[] = {
     {&st_arith_muli_def, NULL, LLVMMul},
     {&st_arith_divsi_def, NULL, LLVMSDiv},
     {&st_arith_andi_def, NULL, LLVMAnd},
+    {&st_arith_ori_def, NULL, LLVMOr},
+    {&st_arith_xori_def, NULL, LLVMXor},
+    {&st_arith_math_def, st_emit_math, 0},
+    {&st_arith_cast_def, st_emit_cast, 0},
     {&st_arith_cmpf_def, st_emit_cmp, 0},
     {&st_arith_cmpi_def, st_emit_cmp, 0},
     {&st_arith_select_def, st_emit_select, 0},

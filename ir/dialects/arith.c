@@ -68,6 +68,8 @@ ST_ARITH_BINARY(st_arith_muli_def, "arith.muli", "integer multiplication (wraps)
 ST_ARITH_BINARY(st_arith_subi_def, "arith.subi", "integer subtraction (wraps)", 0);
 ST_ARITH_BINARY(st_arith_divsi_def, "arith.divsi", "signed integer division (truncates; x / 0 is undefined)", 0);
 ST_ARITH_BINARY(st_arith_andi_def, "arith.andi", "bitwise and (of i1 conditions too)", ST_TRAIT_COMMUTATIVE);
+ST_ARITH_BINARY(st_arith_ori_def, "arith.ori", "bitwise or (of i1 conditions too)", ST_TRAIT_COMMUTATIVE);
+ST_ARITH_BINARY(st_arith_xori_def, "arith.xori", "bitwise exclusive or (of i1 conditions too)", ST_TRAIT_COMMUTATIVE);
 
 /* ---- comparisons, select, unary math: what lowered graph ops need for
  * relu, padding borders and softmax ---- */
@@ -138,11 +140,66 @@ const st_op_def st_arith_expf_def = {
     .verify = st_unary_float_verify,
 };
 
+/* ---- math functions and conversions: what the elementwise graph ops,
+ * pooling and normalisation lower to ---- */
+
+/* The functions arith.math knows, with their arity; codegen maps each to an
+ * LLVM intrinsic or the C library function of that name. */
+static const struct { const char *name; unsigned arity; } st_math_fns[] = {
+    {"sqrt", 1},  {"log", 1},   {"exp", 1},   {"expm1", 1}, {"log1p", 1}, {"abs", 1},   {"neg", 1},
+    {"floor", 1}, {"ceil", 1},  {"round", 1}, {"erf", 1},   {"sin", 1},   {"cos", 1},   {"tan", 1},
+    {"asin", 1},  {"acos", 1},  {"atan", 1},  {"sinh", 1},  {"cosh", 1},  {"tanh", 1},  {"asinh", 1},
+    {"acosh", 1}, {"atanh", 1}, {"pow", 2},   {"fmod", 2},
+};
+
+bool st_arith_math_arity(const char *fn, unsigned *arity) {
+  for (size_t i = 0; fn && i < sizeof st_math_fns / sizeof *st_math_fns; i++)
+    if (strcmp(fn, st_math_fns[i].name) == 0) return *arity = st_math_fns[i].arity, true;
+  return false;
+}
+
+static bool st_math_verify(st_op *op, st_diag *d) {
+  const char *fn = st_op_attr_str(op, "fn");
+  unsigned arity = 0;
+  if (!st_arith_math_arity(fn, &arity) || arity != op->num_operands) {
+    st_diag_error(d, op->loc, "'arith.math' op needs a known 'fn' attribute (sqrt, tanh, pow, ...) and its operands");
+    return false;
+  }
+  for (unsigned i = 0; i < op->num_operands; i++)
+    if (st_op_operand(op, i)->type != op->results[0].type || !st_type_is_float(st_type_elem(op->results[0].type))) {
+      st_diag_error(d, op->loc, "'arith.math' op expects float operands of the result type");
+      return false;
+    }
+  return true;
+}
+
+/* Any scalar to any scalar: float widths, float <-> integer (truncating
+ * toward zero), integer widths (sign- or zero-extended by the source type). */
+static bool st_cast_verify(st_op *op, st_diag *d) {
+  const st_type *a = st_op_operand(op, 0)->type, *r = op->results[0].type;
+  bool ok_a = st_type_is_float(a) || st_type_is_int(a), ok_r = st_type_is_float(r) || st_type_is_int(r);
+  if (!ok_a || !ok_r) {
+    st_diag_error(d, op->loc, "'arith.cast' op converts between scalar integer and float types");
+    return false;
+  }
+  return true;
+}
+
+const st_op_def st_arith_math_def = {
+    .name = "arith.math", .summary = "a math function of floats (attr fn: sqrt, log, tanh, erf, pow, ...)",
+    .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_math_verify,
+};
+const st_op_def st_arith_cast_def = {
+    .name = "arith.cast", .summary = "scalar conversion between integer and float types of any width",
+    .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_cast_verify,
+};
+
 static const st_op_def *const st_arith_ops[] = {
     &st_arith_constant_def, &st_arith_addf_def, &st_arith_subf_def, &st_arith_mulf_def,
     &st_arith_divf_def,     &st_arith_maxf_def, &st_arith_addi_def, &st_arith_muli_def,
     &st_arith_subi_def,     &st_arith_divsi_def, &st_arith_andi_def, &st_arith_cmpf_def,
-    &st_arith_cmpi_def,     &st_arith_select_def, &st_arith_expf_def,
+    &st_arith_cmpi_def,     &st_arith_select_def, &st_arith_expf_def, &st_arith_ori_def,
+    &st_arith_xori_def,     &st_arith_math_def,   &st_arith_cast_def,
 };
 static const st_op_group st_arith_group = ST_OP_GROUP(st_arith_ops);
 static const st_op_group *const st_arith_groups[] = {&st_arith_group};

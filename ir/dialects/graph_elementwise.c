@@ -10,10 +10,6 @@
 #include "ir/dialects/graph_elementwise.h"
 #include "ir/print.h"
 
-bool st_ew_has_operand(const st_op *op, unsigned i) {
-  return i < op->num_operands && st_op_operand(op, i)->type->kind != ST_TY_NONE;
-}
-
 static bool st_ew_is_numeric(const st_type *e) {
   return st_type_is_float(e) || (st_type_is_int(e) && e->kind != ST_TY_I1);
 }

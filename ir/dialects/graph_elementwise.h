@@ -53,8 +53,6 @@ bool st_ew_infer_compare(st_op *op, st_context *ctx, const st_type **results, st
 /* Broadcast shape of operands [first, num_operands) into dims/rank;
  * diagnostic naming the op when they do not broadcast. */
 bool st_ew_bcast_shape(st_op *op, unsigned first, unsigned *rank, st_dim *dims, st_diag *d);
-/* True when operand i exists and is not an absent optional (graph.none). */
-bool st_ew_has_operand(const st_op *op, unsigned i);
 
 /* ---- conversions (graph_elementwise_cast.c) ---- */
 /* Stores v into element i of a buffer of scalar type `elem`, rounding once

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ir/dialects/graph_elementwise.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 enum { ST_EW_MAX_OPERANDS = 3 };
@@ -330,7 +331,7 @@ static bool st_ew_where_infer(st_op *op, st_context *ctx, const st_type **result
 
 static bool st_ew_interp_clip(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
   const st_type *e = st_type_elem(out[0].type);
-  bool has_lo = st_ew_has_operand(op, 1), has_hi = st_ew_has_operand(op, 2);
+  bool has_lo = st_graph_has_operand(op, 1), has_hi = st_graph_has_operand(op, 2);
   int64_t n = st_type_num_elements(out[0].type);
   if (st_type_is_float(e)) {
     double lo = has_lo ? st_elem_load_f(e, in[1].data, 0) : -INFINITY;
@@ -362,7 +363,7 @@ static bool st_ew_clip_infer(st_op *op, st_context *ctx, const st_type **results
   if (!st_ew_infer_numeric(op, ctx, results, d)) return false;
   const st_type *x = st_op_operand(op, 0)->type;
   for (unsigned i = 1; i < op->num_operands; i++) {
-    if (!st_ew_has_operand(op, i)) continue;
+    if (!st_graph_has_operand(op, i)) continue;
     const st_type *t = st_op_operand(op, i)->type;
     if (t->kind != ST_TY_TENSOR || t->u.shaped.elem != x->u.shaped.elem || st_type_num_elements(t) != 1)
       return st_graph_type_error(op, d, "expects min and max to be scalars of the input's element type", t);
@@ -376,6 +377,7 @@ static bool st_ew_clip_infer(st_op *op, st_context *ctx, const st_type **results
   const st_op_def st_graph_##NAME##_def = {                                                           \
       .name = "graph." #NAME, .summary = SUMMARY, .num_operands = NOPS, .num_results = 1,             \
       .traits = (TRAITS), .infer_types = INFER, .interpret = st_ew_interp_##NAME,                     \
+      .lower = st_graph_lower_elementwise,                                                            \
   };
 
 #define ST_EW_COMM (ST_EW_BINARY_TRAITS | ST_TRAIT_COMMUTATIVE)

@@ -11,6 +11,7 @@
 
 #include "ir/dialects/graph_elementwise.h"
 #include "ir/dialects/graph_dtype.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 /* ---- element conversion ---- */
@@ -183,8 +184,8 @@ static bool st_dropout_infer(st_op *op, st_context *ctx, const st_type **results
 static bool st_dropout_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
   const st_type *e = st_type_elem(out[0].type);
   int64_t n = st_type_num_elements(out[0].type);
-  double ratio = st_ew_has_operand(op, 1) ? st_elem_load_f(st_type_elem(in[1].type), in[1].data, 0) : 0.5;
-  bool training = st_ew_has_operand(op, 2) && st_elem_load_i(st_type_elem(in[2].type), in[2].data, 0) != 0;
+  double ratio = st_graph_has_operand(op, 1) ? st_elem_load_f(st_type_elem(in[1].type), in[1].data, 0) : 0.5;
+  bool training = st_graph_has_operand(op, 2) && st_elem_load_i(st_type_elem(in[2].type), in[2].data, 0) != 0;
   uint8_t *mask = op->num_results == 2 ? out[1].data : NULL;
   if (!training || ratio == 0) {
     if (n > 0) memcpy(out[0].data, in[0].data, out[0].nbytes); /* empty tensors may have NULL data */
@@ -212,17 +213,20 @@ const st_op_def st_graph_cast_def = {
     .name = "graph.cast", .summary = "converts elements to ONNX data type `to` (attr saturate for float8)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_ELEMENTWISE | ST_TRAIT_ZERO_PRESERVING,
     .infer_types = st_cast_infer, .interpret = st_cast_interp,
+    .lower = st_graph_lower_elementwise,
 };
 const st_op_def st_graph_cast_like_def = {
     .name = "graph.cast_like", .summary = "converts operand 0 to the element type of operand 1 (attr saturate)",
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_ELEMENTWISE,
     .infer_types = st_cast_like_infer, .interpret = st_cast_interp,
+    .lower = st_graph_lower_elementwise,
 };
 const st_op_def st_graph_identity_def = {
     .name = "graph.identity", .summary = "the operand, unchanged",
     .num_operands = 1, .num_results = 1,
     .traits = ST_EW_UNARY_TRAITS | ST_TRAIT_ZERO_PRESERVING | ST_TRAIT_MOVEMENT,
     .infer_types = st_identity_infer, .interpret = st_graph_interp_copy,
+    .lower = st_graph_lower_reshape,
 };
 const st_op_def st_graph_dropout_def = {
     .name = "graph.dropout", .summary = "identity in inference; seeded random drop in training (optional i1 mask)",

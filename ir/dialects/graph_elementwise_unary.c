@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ir/dialects/graph_elementwise.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 /* Attribute values an activation needs, read once per interpret call. */
@@ -170,6 +171,7 @@ static bool st_ew_interp_bitwise_not(st_op *op, const st_tensor *in, st_tensor *
   const st_op_def st_graph_##NAME##_def = {                                                           \
       .name = "graph." #NAME, .summary = SUMMARY, .num_operands = 1, .num_results = 1,                \
       .traits = (TRAITS), .infer_types = INFER, .interpret = st_ew_interp_##NAME,                     \
+      .lower = st_graph_lower_elementwise,                                                            \
   };
 
 #define ST_EW_Z (ST_EW_UNARY_TRAITS | ST_TRAIT_ZERO_PRESERVING)

@@ -26,6 +26,21 @@ bool st_graph_int_array(st_op *op, const char *name, unsigned n, int64_t dflt, i
 void st_graph_bcast_strides(const st_type *t, unsigned rank, const st_dim *out_dims, int64_t *strides);
 /* Advances a row-major multi-index; false when it wraps to all zeros. */
 bool st_graph_next_index(unsigned rank, const st_dim *dims, int64_t *idx);
+/* graph_util.c: */
+/* True when operand i exists and is not an absent optional (graph.none). */
+bool st_graph_has_operand(const st_op *op, unsigned i);
+/* Normalises an axis in [-rank, rank) to [0, rank); diagnostic naming the op otherwise. */
+bool st_graph_axis(st_op *op, int64_t axis, unsigned rank, int64_t *out, st_diag *d);
+/* Product of dims[lo..hi). */
+int64_t st_graph_prod(const st_dim *dims, unsigned lo, unsigned hi);
+/* Views tensor type t as outer x dim x inner around `axis` (dim = dims[axis]). */
+void st_graph_split_at(const st_type *t, unsigned axis, int64_t *outer, int64_t *dim, int64_t *inner);
+/* Row-major element strides of dims. */
+void st_graph_strides(unsigned rank, const st_dim *dims, int64_t *strides);
+/* Reports "'graph.x' op out of memory" and returns false. */
+bool st_graph_oom(st_op *op, st_diag *d);
+/* A zeroed double scratch buffer of n entries (free with free()); NULL + diagnostic on failure. */
+double *st_graph_scratch(st_op *op, int64_t n, st_diag *d);
 bool st_broadcast_dims(unsigned ra, const st_dim *a, unsigned rb, const st_dim *b, unsigned *rank, st_dim *out);
 bool st_conv_params(st_op *op, st_conv_geom *g, st_diag *d);
 bool st_transpose_perm(st_op *op, int64_t *perm, st_diag *d);

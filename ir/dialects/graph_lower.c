@@ -164,3 +164,12 @@ const st_op_def *st_lower_arith_for(const st_type *elem, char kind) {
   }
   return NULL;
 }
+
+void st_lower_bcast_indices(st_lower_ctx *lc, st_value *buf, const st_type *out, st_value *const *ivs, st_value **idx) {
+  unsigned r = out->u.shaped.rank, rk = buf->type->u.shaped.rank;
+  for (unsigned j = 0; j < rk; j++) {
+    unsigned o = r - rk + j;
+    bool bcast = buf->type->u.shaped.dims[j] == 1 && out->u.shaped.dims[o] != 1;
+    idx[j] = bcast ? st_lower_index(lc, 0) : ivs[o];
+  }
+}

@@ -19,6 +19,22 @@ bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_softmax.c: for graph.softmax's row in graph_reduce.c */
 bool st_graph_lower_softmax(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_elementwise.c: the elementwise family (unary math,
+ * activations, broadcasting binary and variadic ops, Where, Clip, Cast) */
+bool st_graph_lower_elementwise(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_pool.c: windowed and global max / average pooling */
+bool st_graph_lower_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_global_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_global_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_reduce.c: inference batch normalisation, the Reduce ops */
+bool st_graph_lower_batch_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_shape.c: concat, expand, slice (views use st_graph_lower_reshape) */
+bool st_graph_lower_concat(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_expand(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_slice(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
 

@@ -29,17 +29,6 @@ bool st_graph_lower_constant(st_op *op, st_lower_ctx *lc, st_diag *d) {
   return st_lower_copy(lc, &c->results[0], lc->outputs[0]);
 }
 
-/* The indices of operand buffer `buf` seen from the result's loop nest. */
-static void st_bcast_indices(st_lower_ctx *lc, st_value *buf, const st_type *out, st_value *const *ivs,
-                             st_value **idx) {
-  unsigned r = out->u.shaped.rank, rk = buf->type->u.shaped.rank;
-  for (unsigned j = 0; j < rk; j++) {
-    unsigned o = r - rk + j;
-    bool bcast = buf->type->u.shaped.dims[j] == 1 && out->u.shaped.dims[o] != 1;
-    idx[j] = bcast ? st_lower_index(lc, 0) : ivs[o];
-  }
-}
-
 static char st_binary_kind(const st_op *op) {
   if (op->def == &st_graph_add_def) return 'a';
   if (op->def == &st_graph_sub_def) return 's';
@@ -55,8 +44,8 @@ bool st_graph_lower_binary(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!dst) return false;
   st_builder in = st_lower_loops(lc, &lc->b, out->u.shaped.rank, out->u.shaped.dims, true, ivs);
   if (!in.block) return false;
-  st_bcast_indices(lc, lc->inputs[0], out, ivs, ia);
-  st_bcast_indices(lc, lc->inputs[1], out, ivs, ib);
+  st_lower_bcast_indices(lc, lc->inputs[0], out, ivs, ia);
+  st_lower_bcast_indices(lc, lc->inputs[1], out, ivs, ib);
   st_value *x = st_lower_load(&in, lc->inputs[0], ia), *y = st_lower_load(&in, lc->inputs[1], ib);
   return st_lower_store(&in, st_lower_binary(&in, arith, x, y), dst, ivs);
 }

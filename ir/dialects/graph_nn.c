@@ -1,13 +1,7 @@
 /* The nn op family's group (the ops are defined in graph_nn_*.c) and the
- * helpers those files share: optional operands, constant shape operands and
- * scratch buffers. */
-#include <stdlib.h>
-
+ * helpers those files share: constant shape and scalar operands.  Optional
+ * operands and scratch buffers use the graph-wide helpers of graph_util.c. */
 #include "ir/dialects/graph_nn.h"
-
-bool st_nn_has_operand(const st_op *op, unsigned i) {
-  return i < op->num_operands && st_op_operand(op, i)->type->kind != ST_TY_NONE;
-}
 
 bool st_nn_const_ints(st_op *op, unsigned i, const char *what, int64_t *out, unsigned max, unsigned *n,
                       st_diag *d) {
@@ -39,18 +33,6 @@ bool st_nn_const_scalar(st_op *op, unsigned i, const char *what, double *out, st
     return false;
   }
   return true;
-}
-
-int64_t st_nn_prod(const st_type *t, unsigned from) {
-  int64_t p = 1;
-  for (unsigned i = from; i < t->u.shaped.rank; i++) p *= t->u.shaped.dims[i];
-  return p;
-}
-
-double *st_nn_scratch(st_op *op, int64_t n, st_diag *d) {
-  double *p = n >= 0 ? calloc((size_t)(n ? n : 1), sizeof *p) : NULL;
-  if (!p) st_diag_error(d, op->loc, "'%s' op is out of memory", op->def->name);
-  return p;
 }
 
 static const st_op_def *const st_graph_nn_list[] = {

@@ -21,8 +21,6 @@ extern const st_op_def st_graph_grid_sample_def, st_graph_affine_grid_def, st_gr
     st_graph_dft_def, st_graph_mel_weight_matrix_def;
 
 /* ---- helpers shared by graph_nn*.c ---- */
-/* True when operand i exists and is not an absent optional (graph.none). */
-bool st_nn_has_operand(const st_op *op, unsigned i);
 /* Reads the constant integer operand i (rank 0 or 1) into out[0..*n);
  * diagnostic naming the op when it is not constant or has more than max
  * elements. */
@@ -30,9 +28,5 @@ bool st_nn_const_ints(st_op *op, unsigned i, const char *what, int64_t *out, uns
                       st_diag *d);
 /* Reads a scalar constant operand as a double. */
 bool st_nn_const_scalar(st_op *op, unsigned i, const char *what, double *out, st_diag *d);
-/* Number of elements of a static tensor type's dims[from..rank). */
-int64_t st_nn_prod(const st_type *t, unsigned from);
-/* A double scratch buffer of n entries (zeroed); NULL + diagnostic on failure. */
-double *st_nn_scratch(st_op *op, int64_t n, st_diag *d);
 
 #endif

@@ -60,18 +60,18 @@ static bool st_attn_geom(st_op *op, st_attn *g, st_diag *d) {
   if (g->Hkv <= 0 || g->Hq % g->Hkv)
     return st_graph_type_error(op, d, "expects the query heads to be a multiple of the key/value heads", k);
   g->Spast = 0;
-  if (st_nn_has_operand(op, 4)) {
+  if (st_graph_has_operand(op, 4)) {
     const st_type *pk = st_op_operand(op, 4)->type;
     if (pk->kind != ST_TY_TENSOR || pk->u.shaped.rank != 4 || pk->u.shaped.dims[3] != g->D)
       return st_graph_type_error(op, d, "expects past_key of shape (B, kv_heads, past, head_size)", pk);
     g->Spast = pk->u.shaped.dims[2];
-    if (!st_nn_has_operand(op, 5) || st_op_operand(op, 5)->type->u.shaped.rank != 4 ||
+    if (!st_graph_has_operand(op, 5) || st_op_operand(op, 5)->type->u.shaped.rank != 4 ||
         st_op_operand(op, 5)->type->u.shaped.dims[2] != g->Spast)
       return st_graph_type_error(op, d, "expects past_value beside past_key, of the same past length",
                                  st_op_operand(op, 5)->type);
   }
   g->Stot = g->Spast + g->Skv;
-  if (st_nn_has_operand(op, 3)) {
+  if (st_graph_has_operand(op, 3)) {
     const st_type *m = st_op_operand(op, 3)->type;
     if (m->kind != ST_TY_TENSOR || m->u.shaped.rank < 2 || m->u.shaped.rank > 4 ||
         m->u.shaped.dims[m->u.shaped.rank - 1] > g->Stot)
@@ -155,9 +155,9 @@ static double st_attn_bias(const st_attn *g, const st_attn_mask *m, int64_t b, i
 static void st_attn_mask_init(st_op *op, const st_attn *g, const st_tensor *in, st_attn_mask *m) {
   memset(m, 0, sizeof *m);
   m->causal = st_op_attr_int(op, "is_causal", 0) != 0;
-  m->nonpad = st_nn_has_operand(op, 6) ? &in[6] : NULL;
-  m->has_past = st_nn_has_operand(op, 4);
-  if (!st_nn_has_operand(op, 3)) return;
+  m->nonpad = st_graph_has_operand(op, 6) ? &in[6] : NULL;
+  m->has_past = st_graph_has_operand(op, 4);
+  if (!st_graph_has_operand(op, 3)) return;
   m->mask = &in[3];
   const st_type *t = in[3].type;
   unsigned r = t->u.shaped.rank;
@@ -183,10 +183,10 @@ static bool st_attn_interp(st_op *op, const st_tensor *in, st_tensor *out, st_di
   double scale = st_op_get_attr(op, "scale") ? st_op_attr_float(op, "scale", 1.0) : 1.0 / sqrt((double)g.D);
   double softcap = st_op_attr_float(op, "softcap", 0.0);
   int64_t mode = st_op_attr_int(op, "qk_matmul_output_mode", 0);
-  bool has_past = st_nn_has_operand(op, 4);
-  double *keys = st_nn_scratch(op, g.B * g.Hkv * g.Stot * g.D, d);
-  double *vals = keys ? st_nn_scratch(op, g.B * g.Hkv * g.Stot * g.Dv, d) : NULL;
-  double *row = vals ? st_nn_scratch(op, 2 * g.Stot, d) : NULL;
+  bool has_past = st_graph_has_operand(op, 4);
+  double *keys = st_graph_scratch(op, g.B * g.Hkv * g.Stot * g.D, d);
+  double *vals = keys ? st_graph_scratch(op, g.B * g.Hkv * g.Stot * g.Dv, d) : NULL;
+  double *row = vals ? st_graph_scratch(op, 2 * g.Stot, d) : NULL;
   if (!row) {
     free(keys);
     free(vals);
@@ -285,7 +285,7 @@ static bool st_rotary_interp(st_op *op, const st_tensor *in, st_tensor *out, st_
   if (!st_rotary_dims(op, &H, &S, &D, &rot, d)) return false;
   const st_type *xt = in[0].type, *elem = st_type_elem(xt), *ce = st_type_elem(in[1].type);
   bool four_d = xt->u.shaped.rank == 4, interleaved = st_op_attr_int(op, "interleaved", 0) != 0;
-  bool has_pos = st_nn_has_operand(op, 3);
+  bool has_pos = st_graph_has_operand(op, 3);
   int64_t B = xt->u.shaped.dims[0], half = rot / 2, max_pos = in[1].type->u.shaped.dims[0];
   if (!has_pos && st_type_num_elements(in[1].type) != B * S * half) {
     st_diag_error(d, op->loc, "'graph.rotary_embedding' op without position_ids needs caches of shape (B, S, rot/2)");
@@ -467,7 +467,7 @@ static bool st_einsum_interp(st_op *op, const st_tensor *in, st_tensor *out, st_
   bool is_float = st_type_is_float(elem);
   int64_t total = st_type_num_elements(out[0].type), iters = 1;
   for (unsigned t = 0; t < nl; t++) iters *= extent[t];
-  double *acc = st_nn_scratch(op, total, d);
+  double *acc = st_graph_scratch(op, total, d);
   int64_t *iacc = acc ? calloc((size_t)(total ? total : 1), sizeof *iacc) : NULL;
   if (!iacc) {
     free(acc);

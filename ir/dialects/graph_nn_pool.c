@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ir/dialects/graph_nn.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 typedef struct st_pool {
@@ -221,7 +222,7 @@ static bool st_unpool_infer(st_op *op, st_context *ctx, const st_type **results,
   unsigned r = x->u.shaped.rank;
   st_dim dims[ST_MAX_RANK];
   if (!st_unpool_inferred(op, x, dims, d)) return false;
-  if (st_nn_has_operand(op, 2)) {
+  if (st_graph_has_operand(op, 2)) {
     int64_t shape[ST_MAX_RANK];
     unsigned n;
     if (!st_nn_const_ints(op, 2, "output_shape", shape, ST_MAX_RANK, &n, d)) return false;
@@ -368,9 +369,9 @@ static bool st_convt_interp(st_op *op, const st_tensor *in, st_tensor *out, st_d
     out_sp *= g.out[s];
     k_sp *= g.kernel[s];
   }
-  double *acc = st_nn_scratch(op, N * M * out_sp, d);
+  double *acc = st_graph_scratch(op, N * M * out_sp, d);
   if (!acc) return false;
-  bool has_bias = st_nn_has_operand(op, 2);
+  bool has_bias = st_graph_has_operand(op, 2);
   for (int64_t n = 0; n < N; n++)
     for (int64_t c = 0; c < C; c++) {
       int64_t grp = c / Cg, ipos[ST_MAX_RANK] = {0};
@@ -475,7 +476,7 @@ static bool st_col2im_interp(st_op *op, const st_tensor *in, st_tensor *out, st_
     img *= g.image[i];
   }
   int64_t N = xd[0], C = xd[1] / kprod;
-  double *acc = st_nn_scratch(op, N * C * img, d);
+  double *acc = st_graph_scratch(op, N * C * img, d);
   if (!acc) return false;
   for (int64_t n = 0; n < N; n++)
     for (int64_t ch = 0; ch < C * kprod; ch++) {
@@ -507,11 +508,13 @@ const st_op_def st_graph_max_pool_def = {
     .name = "graph.max_pool", .summary = "max over sliding windows; optional flat argmax indices",
     .num_operands = 1, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
     .infer_types = st_pool_infer, .interpret = st_pool_interp,
+    .lower = st_graph_lower_max_pool,
 };
 const st_op_def st_graph_average_pool_def = {
     .name = "graph.average_pool", .summary = "mean over sliding windows (count_include_pad)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_pool_infer, .interpret = st_pool_interp,
+    .lower = st_graph_lower_average_pool,
 };
 const st_op_def st_graph_lp_pool_def = {
     .name = "graph.lp_pool", .summary = "p-norm over sliding windows (attr p, default 2)",
@@ -522,11 +525,13 @@ const st_op_def st_graph_global_average_pool_def = {
     .name = "graph.global_average_pool", .summary = "mean over all spatial positions",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_REDUCTION,
     .infer_types = st_pool_infer, .interpret = st_pool_interp,
+    .lower = st_graph_lower_global_average_pool,
 };
 const st_op_def st_graph_global_max_pool_def = {
     .name = "graph.global_max_pool", .summary = "max over all spatial positions",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_REDUCTION,
     .infer_types = st_pool_infer, .interpret = st_pool_interp,
+    .lower = st_graph_lower_global_max_pool,
 };
 const st_op_def st_graph_global_lp_pool_def = {
     .name = "graph.global_lp_pool", .summary = "p-norm over all spatial positions (attr p, default 2)",

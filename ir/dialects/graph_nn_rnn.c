@@ -149,7 +149,7 @@ static bool st_rnn_acts_read(st_op *op, const st_rnn *g, st_rnn_acts *a, st_diag
 
 /* Loads operand i (if present) as doubles: n entries starting at `first`. */
 static void st_rnn_load(const st_op *op, const st_tensor *in, unsigned i, int64_t first, int64_t n, double *dst) {
-  if (!st_nn_has_operand(op, i)) {
+  if (!st_graph_has_operand(op, i)) {
     memset(dst, 0, (size_t)n * sizeof *dst);
     return;
   }
@@ -240,7 +240,7 @@ static bool st_rnn_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   bool lstm = g.cell == ST_CELL_LSTM;
   unsigned i_seq = 4, i_h0 = 5, i_c0 = 6, i_p = 7;
   int64_t nw = G * H * I, nr = G * H * H;
-  double *buf = st_nn_scratch(op, nw + nr + 2 * G * H + 3 * H + 2 * Bt * H + G * H + I + S * ND * Bt * H, d);
+  double *buf = st_graph_scratch(op, nw + nr + 2 * G * H + 3 * H + 2 * Bt * H + G * H + I + S * ND * Bt * H, d);
   if (!buf) return false;
   double *W = buf, *R = W + nw, *Bias = R + nr, *P = Bias + 2 * G * H, *h = P + 3 * H, *c = h + Bt * H;
   double *gates = c + Bt * H, *x = gates + G * H, *Y = x + I;
@@ -265,7 +265,7 @@ static bool st_rnn_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
                     .W = W, .R = R, .Wb = Bias, .Rb = Bias + G * H, .P = P, .h = h, .c = c, .gates = gates};
     for (int64_t b = 0; b < Bt; b++) {
       int64_t len = S;
-      if (st_nn_has_operand(op, i_seq)) len = st_elem_load_i(st_type_elem(in[i_seq].type), in[i_seq].data, b);
+      if (st_graph_has_operand(op, i_seq)) len = st_elem_load_i(st_type_elem(in[i_seq].type), in[i_seq].data, b);
       if (len < 0 || len > S) {
         st_diag_error(d, op->loc, "'%s' op sequence length %" PRId64 " is out of range [0, %" PRId64 "]", op->def->name, len, S);
         free(buf);

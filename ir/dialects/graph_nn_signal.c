@@ -94,7 +94,8 @@ static bool st_gs_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag
   const st_type *xt = in[0].type, *elem = st_type_elem(xt), *ge = st_type_elem(in[1].type);
   unsigned r = xt->u.shaped.rank, sp = r - 2;
   const st_dim *xd = xt->u.shaped.dims, *od = out[0].type->u.shaped.dims;
-  int64_t N = xd[0], C = xd[1], in_sp = st_nn_prod(xt, 2), out_sp = st_nn_prod(out[0].type, 2);
+  int64_t N = xd[0], C = xd[1], in_sp = st_graph_prod(xd, 2, r),
+          out_sp = st_graph_prod(od, 2, out[0].type->u.shaped.rank);
   int ntaps = g.mode == 0 ? 2 : g.mode == 1 ? 1 : 4;
   for (int64_t n = 0; n < N; n++)
     for (int64_t o = 0; o < out_sp; o++) {
@@ -232,7 +233,7 @@ static bool st_det_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   const st_type *t = in[0].type, *elem = st_type_elem(t);
   unsigned r = t->u.shaped.rank;
   int64_t M = t->u.shaped.dims[r - 1], count = st_type_num_elements(out[0].type);
-  double *a = st_nn_scratch(op, M * M, d);
+  double *a = st_graph_scratch(op, M * M, d);
   if (!a) return false;
   for (int64_t m = 0; m < count; m++) {
     for (int64_t k = 0; k < M * M; k++) a[k] = st_elem_load_f(elem, in[0].data, m * M * M + k);
@@ -324,7 +325,7 @@ static bool st_mel_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   double lo_mel = 2595 * log10(1 + lo / 700), hi_mel = 2595 * log10(1 + hi / 700);
   double step = (hi_mel - lo_mel) / (double)(bins + 2);
   int64_t *f = calloc((size_t)bins + 2, sizeof *f);
-  double *w = st_nn_scratch(op, spec * bins, d);
+  double *w = st_graph_scratch(op, spec * bins, d);
   if (!f || !w) {
     free(f);
     free(w);
@@ -363,7 +364,7 @@ typedef struct st_dft {
  * given, else from a constant; *known is false when neither is there. */
 static bool st_dft_scalar(st_op *op, const st_tensor *in, unsigned i, int64_t *out, bool *known) {
   *known = false;
-  if (!st_nn_has_operand(op, i)) return true;
+  if (!st_graph_has_operand(op, i)) return true;
   if (in) {
     *out = st_elem_load_i(st_type_elem(in[i].type), in[i].data, 0);
     *known = true;
@@ -390,13 +391,13 @@ static bool st_dft_geom(st_op *op, const st_tensor *in, st_dft *g, st_diag *d) {
   g->comp_out = g->irfft ? 1 : 2;
   int64_t axis = -2, len = 0;
   bool axis_known = true, len_known;
-  if (st_nn_has_operand(op, 2)) st_dft_scalar(op, in, 2, &axis, &axis_known);
+  if (st_graph_has_operand(op, 2)) st_dft_scalar(op, in, 2, &axis, &axis_known);
   st_dft_scalar(op, in, 1, &len, &len_known);
-  if (!axis_known && (g->onesided || len_known || st_nn_has_operand(op, 1))) {
+  if (!axis_known && (g->onesided || len_known || st_graph_has_operand(op, 1))) {
     st_diag_error(d, op->loc, "'graph.dft' op needs operand 2 (axis) to be a constant when onesided or dft_length is set");
     return false;
   }
-  if (st_nn_has_operand(op, 1) && !len_known) {
+  if (st_graph_has_operand(op, 1) && !len_known) {
     st_diag_error(d, op->loc, "'graph.dft' op needs operand 1 (dft_length) to be a constant");
     return false;
   }
@@ -443,9 +444,7 @@ static bool st_dft_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
     st_diag_error(d, op->loc, "'graph.dft' op axis operand disagrees with the inferred result type");
     return false;
   }
-  int64_t outer = 1, inner = 1;
-  for (unsigned i = 0; i < g.axis; i++) outer *= t->u.shaped.dims[i];
-  for (unsigned i = g.axis + 1; i < r - 1; i++) inner *= t->u.shaped.dims[i];
+  int64_t outer = st_graph_prod(t->u.shaped.dims, 0, g.axis), inner = st_graph_prod(t->u.shaped.dims, g.axis + 1, r - 1);
   double sign = g.inverse ? 1 : -1, norm = g.inverse ? 1.0 / (double)g.length : 1;
   int64_t n_use = g.irfft ? g.length : n_in < g.length ? n_in : g.length;
   for (int64_t o = 0; o < outer; o++)

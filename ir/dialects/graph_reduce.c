@@ -24,14 +24,11 @@
 bool st_reduce_plan_init(st_reduce_plan *p, st_op *op, const st_type *t, const bool *reduced, st_diag *d) {
   unsigned rank = t->u.shaped.rank;
   const st_dim *dims = t->u.shaped.dims;
-  int64_t strides[ST_MAX_RANK], s = 1;
+  int64_t strides[ST_MAX_RANK];
   st_dim kept_dims[ST_MAX_RANK], red_dims[ST_MAX_RANK];
   int64_t kept_str[ST_MAX_RANK], red_str[ST_MAX_RANK];
   unsigned nk = 0, nr = 0;
-  for (unsigned i = rank; i-- > 0;) {
-    strides[i] = s;
-    s *= dims[i];
-  }
+  st_graph_strides(rank, dims, strides);
   p->outer = p->inner = 1;
   for (unsigned i = 0; i < rank; i++) {
     if (reduced[i]) {
@@ -48,8 +45,7 @@ bool st_reduce_plan_init(st_reduce_plan *p, st_op *op, const st_type *t, const b
   p->offs = malloc(sizeof(int64_t) * (size_t)(p->inner ? p->inner : 1));
   if (!p->base || !p->offs) {
     st_reduce_plan_free(p);
-    st_diag_error(d, op->loc, "'%s' op out of memory", op->def->name);
-    return false;
+    return st_graph_oom(op, d);
   }
   int64_t idx[ST_MAX_RANK] = {0};
   for (int64_t o = 0; o < p->outer; o++) {
@@ -78,19 +74,6 @@ void st_reduce_plan_free(st_reduce_plan *p) {
   free(p->base);
   free(p->offs);
   p->base = p->offs = NULL;
-}
-
-bool st_reduce_norm_axis(st_op *op, const char *what, int64_t axis, unsigned rank, unsigned *out, st_diag *d) {
-  if (axis < -(int64_t)rank || axis >= (int64_t)rank) {
-    st_diag_error(d, op->loc, "'%s' op %s %" PRId64 " is out of range for rank %u", op->def->name, what, axis, rank);
-    return false;
-  }
-  *out = (unsigned)(axis < 0 ? axis + (int64_t)rank : axis);
-  return true;
-}
-
-bool st_reduce_has_operand(const st_op *op, unsigned i) {
-  return i < op->num_operands && st_op_operand(op, i)->type->kind != ST_TY_NONE;
 }
 
 bool st_reduce_expect_float(st_op *op, unsigned i, st_diag *d) {
@@ -124,8 +107,8 @@ static bool st_reduce_mask(st_op *op, const int64_t *axes, int64_t n, unsigned r
   bool noop = st_op_attr_int(op, "noop_with_empty_axes", 0) != 0;
   for (unsigned i = 0; i < rank; i++) mask[i] = n == 0 && !noop;
   for (int64_t k = 0; k < n; k++) {
-    unsigned a;
-    if (!st_reduce_norm_axis(op, "axis", axes[k], rank, &a, d)) return false;
+    int64_t a;
+    if (!st_graph_axis(op, axes[k], rank, &a, d)) return false;
     mask[a] = true;
   }
   return true;
@@ -136,7 +119,7 @@ enum { ST_REDUCE_MAX_AXES = 64 };
 /* Reads the axes operand (constant at inference time). */
 static bool st_reduce_const_axes(st_op *op, int64_t *axes, int64_t *n, st_diag *d) {
   *n = 0;
-  if (!st_reduce_has_operand(op, 1)) return true;
+  if (!st_graph_has_operand(op, 1)) return true;
   const st_attr *a = st_value_const(st_op_operand(op, 1));
   if (!a) {
     st_diag_error(d, op->loc, "'%s' op needs a constant 'axes' operand", op->def->name);
@@ -285,8 +268,8 @@ static bool st_softmax_infer(st_op *op, st_context *ctx, const st_type **results
   (void)ctx;
   if (!st_reduce_expect_float(op, 0, d)) return false;
   const st_type *t = st_op_operand(op, 0)->type;
-  unsigned axis;
-  if (!st_reduce_norm_axis(op, "axis", st_op_attr_int(op, "axis", -1), t->u.shaped.rank, &axis, d)) return false;
+  int64_t axis;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", -1), t->u.shaped.rank, &axis, d)) return false;
   results[0] = t;
   return true;
 }
@@ -319,16 +302,16 @@ static void st_hardmax_row(double *v, int64_t n) {
 /* Applies `row` to every 1-D slice along the op's axis. */
 static bool st_softmax_run(st_op *op, const st_tensor *in, st_tensor *out, void (*row)(double *, int64_t), st_diag *d) {
   const st_type *t = in[0].type, *elem = t->u.shaped.elem;
-  unsigned axis, rank = t->u.shaped.rank;
-  if (!st_reduce_norm_axis(op, "axis", st_op_attr_int(op, "axis", -1), rank, &axis, d)) return false;
+  unsigned rank = t->u.shaped.rank;
+  int64_t axis;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", -1), rank, &axis, d)) return false;
   bool mask[ST_MAX_RANK] = {0};
   mask[axis] = true;
   st_reduce_plan p;
   if (!st_reduce_plan_init(&p, op, t, mask, d)) return false;
-  double *v = malloc(sizeof(double) * (size_t)(p.inner ? p.inner : 1));
+  double *v = st_graph_scratch(op, p.inner, d);
   if (!v) {
     st_reduce_plan_free(&p);
-    st_diag_error(d, op->loc, "'%s' op out of memory", op->def->name);
     return false;
   }
   for (int64_t o = 0; o < p.outer; o++) {
@@ -358,6 +341,7 @@ static bool st_interp_hardmax(st_op *op, const st_tensor *in, st_tensor *out, st
       .name = opname, .summary = text " over 'axes' (operand; attrs keepdims, noop_with_empty_axes)", \
       .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_REDUCTION, \
       .infer_types = st_reduce_infer, .interpret = interp,                                \
+      .lower = st_graph_lower_reduce,                                                     \
   }
 
 ST_REDUCE_DEF(st_graph_reduce_sum_def, "graph.reduce_sum", "sum", st_interp_reduce_sum);

@@ -22,10 +22,6 @@ bool st_reduce_plan_init(st_reduce_plan *p, st_op *op, const st_type *t, const b
 bool st_reduce_plan_tail(st_reduce_plan *p, st_op *op, const st_type *t, unsigned first, st_diag *d);
 void st_reduce_plan_free(st_reduce_plan *p);
 
-/* Normalises an axis attribute value in [-rank, rank) to [0, rank). */
-bool st_reduce_norm_axis(st_op *op, const char *what, int64_t axis, unsigned rank, unsigned *out, st_diag *d);
-/* Operand i is present: not beyond the operand list and not a graph.none. */
-bool st_reduce_has_operand(const st_op *op, unsigned i);
 /* Checks that operand i is a static-shaped tensor of a float type. */
 bool st_reduce_expect_float(st_op *op, unsigned i, st_diag *d);
 /* The type of `t` with every dim marked in `reduced` set to 1 (keep) or

@@ -42,7 +42,7 @@ static bool st_loss_infer(st_op *op, st_context *ctx, const st_type **results, s
   bool ok = r >= 2 && t->u.shaped.rank == r - 1 && st_type_is_int(t->u.shaped.elem);
   for (unsigned i = 0; ok && i + 1 < r; i++) ok = t->u.shaped.dims[i] == x->u.shaped.dims[i ? i + 1 : 0];
   if (!ok) return st_graph_type_error(op, d, "expects integer targets shaped like the input without its class dim", t);
-  if (st_reduce_has_operand(op, 2)) {
+  if (st_graph_has_operand(op, 2)) {
     const st_type *w = st_op_operand(op, 2)->type;
     if (!st_reduce_expect_float(op, 2, d)) return false;
     if (w->u.shaped.rank != 1 || w->u.shaped.dims[0] != x->u.shaped.dims[1])
@@ -63,7 +63,7 @@ static bool st_loss_from_log_prob(st_op *op, const double *lp, const st_tensor *
   const st_attr *ii_attr = st_op_get_attr(op, "ignore_index");
   bool has_ii = ii_attr != NULL;
   int64_t ii = st_op_attr_int(op, "ignore_index", 0);
-  bool weighted = st_reduce_has_operand(op, 2);
+  bool weighted = st_graph_has_operand(op, 2);
   st_loss_reduction red;
   if (!st_loss_reduction_of(op, &red, d)) return false;
   double sum = 0, wsum = 0;
@@ -90,11 +90,8 @@ static bool st_loss_from_log_prob(st_op *op, const double *lp, const st_tensor *
 
 static double *st_loss_load(st_op *op, const st_tensor *t, st_diag *d) {
   int64_t n = st_type_num_elements(t->type);
-  double *v = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-  if (!v) {
-    st_diag_error(d, op->loc, "'%s' op out of memory", op->def->name);
-    return NULL;
-  }
+  double *v = st_graph_scratch(op, n > 0 ? n : 0, d);
+  if (!v) return NULL;
   for (int64_t i = 0; i < n; i++) v[i] = st_elem_load_f(t->type->u.shaped.elem, t->data, i);
   return v;
 }
@@ -115,10 +112,7 @@ static bool st_interp_sce_loss(st_op *op, const st_tensor *in, st_tensor *out, s
   st_reduce_plan p;
   double *row = NULL;
   bool ok = st_reduce_plan_init(&p, op, x, mask, d);
-  if (ok && !(row = malloc(sizeof(double) * (size_t)(p.inner ? p.inner : 1)))) {
-    st_diag_error(d, op->loc, "'%s' op out of memory", op->def->name);
-    ok = false;
-  }
+  if (ok && !(row = st_graph_scratch(op, p.inner, d))) ok = false;
   for (int64_t o = 0; ok && o < p.outer; o++) {
     for (int64_t j = 0; j < p.inner; j++) row[j] = lp[p.base[o] + p.offs[j]];
     st_reduce_log_softmax(row, p.inner);

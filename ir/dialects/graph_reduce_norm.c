@@ -13,6 +13,7 @@
 
 #include "ir/dialects/graph_dtype.h"
 #include "ir/dialects/graph_reduce.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 /* Index into `operand` of every element of `x` under unidirectional
@@ -57,11 +58,6 @@ static bool st_norm_expect_vector(st_op *op, unsigned i, st_dim n, st_diag *d) {
   return st_graph_type_error(op, d, what, t);
 }
 
-static bool st_norm_oom(st_op *op, st_diag *d) {
-  st_diag_error(d, op->loc, "'%s' op out of memory", op->def->name);
-  return false;
-}
-
 /* ---- LayerNormalization and RMSNormalization: over the axes from `axis` ---- */
 
 static bool st_layer_norm_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
@@ -73,10 +69,10 @@ static bool st_layer_norm_infer(st_op *op, st_context *ctx, const st_type **resu
   }
   if (!st_reduce_expect_float(op, 0, d)) return false;
   const st_type *x = st_op_operand(op, 0)->type;
-  unsigned axis;
-  if (!st_reduce_norm_axis(op, "axis", st_op_attr_int(op, "axis", -1), x->u.shaped.rank, &axis, d)) return false;
+  int64_t axis;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", -1), x->u.shaped.rank, &axis, d)) return false;
   for (unsigned i = 1; i < op->num_operands; i++)
-    if (st_reduce_has_operand(op, i) && !st_norm_expect_bcast(op, i, x, d)) return false;
+    if (st_graph_has_operand(op, i) && !st_norm_expect_bcast(op, i, x, d)) return false;
   results[0] = x;
   if (op->num_results > 1) {
     /* Mean and InvStdDev keep the leading dims; the statistics type is the stash type. */
@@ -92,17 +88,17 @@ static bool st_layer_norm_infer(st_op *op, st_context *ctx, const st_type **resu
 static bool st_interp_layer_norm(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
   bool rms = op->def == &st_graph_rms_normalization_def;
   const st_type *x = in[0].type, *elem = x->u.shaped.elem;
-  unsigned axis;
-  if (!st_reduce_norm_axis(op, "axis", st_op_attr_int(op, "axis", -1), x->u.shaped.rank, &axis, d)) return false;
+  int64_t axis;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", -1), x->u.shaped.rank, &axis, d)) return false;
   double eps = st_op_attr_float(op, "epsilon", 1e-5);
-  bool has_bias = !rms && st_reduce_has_operand(op, 2);
+  bool has_bias = !rms && st_graph_has_operand(op, 2);
   st_reduce_plan p;
   if (!st_reduce_plan_tail(&p, op, x, axis, d)) return false;
   int64_t *si = st_norm_bcast_index(in[1].type, x), *bi = has_bias ? st_norm_bcast_index(in[2].type, x) : NULL;
   if (!si || (has_bias && !bi)) {
     free(si);
     st_reduce_plan_free(&p);
-    return st_norm_oom(op, d);
+    return st_graph_oom(op, d);
   }
   const st_type *se = in[1].type->u.shaped.elem, *be = has_bias ? in[2].type->u.shaped.elem : NULL;
   for (int64_t o = 0; o < p.outer; o++) {
@@ -234,8 +230,8 @@ static bool st_interp_instance_norm(st_op *op, const st_tensor *in, st_tensor *o
   const st_type *x = in[0].type, *elem = x->u.shaped.elem;
   const st_type *se = in[1].type->u.shaped.elem, *be = in[2].type->u.shaped.elem;
   double eps = st_op_attr_float(op, "epsilon", 1e-5);
-  int64_t n = st_type_num_elements(x), C = x->u.shaped.dims[1], spatial = 1;
-  for (unsigned i = 2; i < x->u.shaped.rank; i++) spatial *= x->u.shaped.dims[i];
+  int64_t n = st_type_num_elements(x), C = x->u.shaped.dims[1];
+  int64_t spatial = st_graph_prod(x->u.shaped.dims, 2, x->u.shaped.rank);
   int64_t groups = op->def == &st_graph_group_normalization_def ? st_op_attr_int(op, "num_groups", 1) : C;
   if (groups <= 0 || C % groups) {
     st_diag_error(d, op->loc, "'%s' op needs num_groups > 0 dividing the channels", op->def->name);
@@ -269,9 +265,9 @@ static bool st_norm_same_infer(st_op *op, st_context *ctx, const st_type **resul
   if (!st_reduce_expect_float(op, 0, d)) return false;
   const st_type *x = st_op_operand(op, 0)->type;
   if (op->def == &st_graph_lp_normalization_def) {
-    unsigned axis;
+    int64_t axis;
     int64_t p = st_op_attr_int(op, "p", 2);
-    if (!st_reduce_norm_axis(op, "axis", st_op_attr_int(op, "axis", -1), x->u.shaped.rank, &axis, d)) return false;
+    if (!st_graph_axis(op, st_op_attr_int(op, "axis", -1), x->u.shaped.rank, &axis, d)) return false;
     if (p != 1 && p != 2) {
       st_diag_error(d, op->loc, "'graph.lp_normalization' op supports p = 1 or 2, got %" PRId64, p);
       return false;
@@ -289,8 +285,8 @@ static bool st_norm_same_infer(st_op *op, st_context *ctx, const st_type **resul
 
 static bool st_interp_lp_norm(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
   const st_type *x = in[0].type, *elem = x->u.shaped.elem;
-  unsigned axis;
-  if (!st_reduce_norm_axis(op, "axis", st_op_attr_int(op, "axis", -1), x->u.shaped.rank, &axis, d)) return false;
+  int64_t axis;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", -1), x->u.shaped.rank, &axis, d)) return false;
   bool l1 = st_op_attr_int(op, "p", 2) == 1, mask[ST_MAX_RANK] = {0};
   mask[axis] = true;
   st_reduce_plan p;
@@ -320,9 +316,9 @@ static bool st_interp_mvn(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   const st_attr *axes = st_op_get_attr(op, "axes");
   if (axes && axes->kind == ST_ATTR_ARRAY) {
     for (unsigned k = 0; k < axes->u.array.n; k++) {
-      unsigned a;
+      int64_t a;
       const st_attr *e = axes->u.array.elems[k];
-      if (e->kind != ST_ATTR_INT || !st_reduce_norm_axis(op, "axis", e->u.i, rank, &a, d)) return false;
+      if (e->kind != ST_ATTR_INT || !st_graph_axis(op, e->u.i, rank, &a, d)) return false;
       mask[a] = true;
     }
   } else {
@@ -355,8 +351,8 @@ static bool st_interp_lrn(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   const st_type *x = in[0].type, *elem = x->u.shaped.elem;
   double alpha = st_op_attr_float(op, "alpha", 1e-4), beta = st_op_attr_float(op, "beta", 0.75);
   double bias = st_op_attr_float(op, "bias", 1.0);
-  int64_t size = st_op_attr_int(op, "size", 1), n = st_type_num_elements(x), C = x->u.shaped.dims[1], spatial = 1;
-  for (unsigned i = 2; i < x->u.shaped.rank; i++) spatial *= x->u.shaped.dims[i];
+  int64_t size = st_op_attr_int(op, "size", 1), n = st_type_num_elements(x), C = x->u.shaped.dims[1];
+  int64_t spatial = st_graph_prod(x->u.shaped.dims, 2, x->u.shaped.rank);
   int64_t lo = (size - 1) / 2, hi = size / 2; /* floor and ceil of (size - 1) / 2 */
   for (int64_t i = 0; i < n; i++) {
     int64_t c = i / spatial % C, plane = i - c * spatial;
@@ -388,6 +384,7 @@ const st_op_def st_graph_batch_normalization_def = {
     .summary = "per-channel normalisation (X, scale, B, mean, var); training_mode adds running mean and var",
     .num_operands = 5, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
     .infer_types = st_batch_norm_infer, .interpret = st_interp_batch_norm,
+    .lower = st_graph_lower_batch_norm,
 };
 const st_op_def st_graph_instance_normalization_def = {
     .name = "graph.instance_normalization", .summary = "normalises each (n, c) plane, then scale[c] and B[c]",

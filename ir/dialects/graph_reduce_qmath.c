@@ -16,21 +16,16 @@
 #include "ir/dialects/graph_reduce.h"
 #include "ir/elem.h"
 
-static bool st_qmath_oom(st_op *op, st_diag *d) {
-  st_diag_error(d, op->loc, "'%s' op out of memory", op->def->name);
-  return false;
-}
-
 /* Element k of an optional per-tensor / per-row operand (0 when absent). */
 static double st_qmath_param(const st_op *op, const st_tensor *in, unsigned i, int64_t k) {
-  if (!st_reduce_has_operand(op, i) || !in[i].data) return 0.0;
+  if (!st_graph_has_operand(op, i) || !in[i].data) return 0.0;
   int64_t n = st_type_num_elements(in[i].type);
   return st_quant_load(in[i].type->u.shaped.elem, in[i].data, n == 1 ? 0 : k);
 }
 
 /* Checks an optional quantisation parameter: 1 element or `n` elements. */
 static bool st_qmath_check_param(st_op *op, unsigned i, st_dim n, st_diag *d) {
-  if (!st_reduce_has_operand(op, i)) return true;
+  if (!st_graph_has_operand(op, i)) return true;
   if (!st_graph_expect_tensor(op, i, d)) return false;
   const st_type *t = st_op_operand(op, i)->type;
   int64_t have = st_type_num_elements(t);
@@ -144,7 +139,7 @@ static bool st_interp_matmul_integer(st_op *op, const st_tensor *in, st_tensor *
   st_dim dims[ST_MAX_RANK];
   if (!st_qmm_shape(op, in[0].type, in[1].type, &g, &rank, dims, d)) return false;
   int64_t n = g.batches * g.M * g.N, *acc = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
-  if (!acc) return st_qmath_oom(op, d);
+  if (!acc) return st_graph_oom(op, d);
   st_qmm_acc(op, &g, in, 0, 2, 1, 3, acc);
   for (int64_t i = 0; i < n; i++) st_elem_store_i(out[0].type->u.shaped.elem, out[0].data, i, acc[i]);
   free(acc);
@@ -179,7 +174,7 @@ static bool st_interp_qlinear_matmul(st_op *op, const st_tensor *in, st_tensor *
   st_dim dims[ST_MAX_RANK];
   if (!st_qmm_shape(op, in[0].type, in[3].type, &g, &rank, dims, d)) return false;
   int64_t n = g.batches * g.M * g.N, *acc = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
-  if (!acc) return st_qmath_oom(op, d);
+  if (!acc) return st_graph_oom(op, d);
   st_qmm_acc(op, &g, in, 0, 2, 3, 5, acc);
   const st_type *se = in[1].type->u.shaped.elem;
   double ys = st_qmath_param(op, in, 6, 0), yzp = st_qmath_param(op, in, 7, 0);
@@ -304,7 +299,7 @@ static bool st_interp_conv_integer(st_op *op, const st_tensor *in, st_tensor *ou
   st_dim dims[ST_MAX_RANK];
   if (!st_qconv_geom(op, in[0].type, in[1].type, &g, dims, d)) return false;
   int64_t n = st_type_num_elements(out[0].type), *acc = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
-  if (!acc) return st_qmath_oom(op, d);
+  if (!acc) return st_graph_oom(op, d);
   st_qconv_acc(op, &g, in, 0, 2, 1, 3, out[0].type->u.shaped.dims, acc);
   for (int64_t i = 0; i < n; i++) st_elem_store_i(out[0].type->u.shaped.elem, out[0].data, i, acc[i]);
   free(acc);
@@ -339,7 +334,7 @@ static bool st_interp_qlinear_conv(st_op *op, const st_tensor *in, st_tensor *ou
   if (!st_qconv_geom(op, in[0].type, in[3].type, &g, dims, d)) return false;
   const st_dim *od = out[0].type->u.shaped.dims;
   int64_t n = st_type_num_elements(out[0].type), *acc = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
-  if (!acc) return st_qmath_oom(op, d);
+  if (!acc) return st_graph_oom(op, d);
   st_qconv_acc(op, &g, in, 0, 2, 3, 5, od, acc);
   const st_type *se = in[1].type->u.shaped.elem;
   double xs = st_qmath_param(op, in, 1, 0), ys = st_qmath_param(op, in, 6, 0), yzp = st_qmath_param(op, in, 7, 0);

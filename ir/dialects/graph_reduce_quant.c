@@ -114,7 +114,10 @@ static bool st_quant_axis(st_op *op, const st_type *x, const st_type *scale, uns
     *axis = 0;
     return true;
   }
-  return st_reduce_norm_axis(op, "axis", st_op_attr_int(op, "axis", 1), x->u.shaped.rank, axis, d);
+  int64_t a;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 1), x->u.shaped.rank, &a, d)) return false;
+  *axis = (unsigned)a;
+  return true;
 }
 
 /* ---- QuantizeLinear (x, y_scale, y_zero_point?) and DequantizeLinear (x, x_scale, x_zero_point?) ---- */
@@ -131,7 +134,7 @@ static bool st_quant_linear_infer(st_op *op, st_context *ctx, const st_type **re
   int64_t block;
   if (x->u.shaped.rank > ST_MAX_RANK) return st_graph_type_error(op, d, "supports rank up to 8", x);
   if (!st_quant_axis(op, x, scale, &axis, &block, d) || !st_quant_check_param(op, 1, x, axis, block, d)) return false;
-  bool has_zp = st_reduce_has_operand(op, 2);
+  bool has_zp = st_graph_has_operand(op, 2);
   if (has_zp && !st_quant_check_param(op, 2, x, axis, block, d)) return false;
   int64_t dtype = st_op_attr_int(op, "output_dtype", 0);
   const st_type *elem = dtype ? st_graph_dtype_type(ctx, dtype) : NULL;
@@ -163,15 +166,12 @@ static bool st_interp_quant_linear(st_op *op, const st_tensor *in, st_tensor *ou
   bool quant = op->def == &st_graph_quantize_linear_def;
   const st_type *x = in[0].type, *xe = x->u.shaped.elem, *se = in[1].type->u.shaped.elem;
   const st_type *oe = out[0].type->u.shaped.elem;
-  bool has_zp = st_reduce_has_operand(op, 2), saturate = st_op_attr_int(op, "saturate", 1) != 0;
+  bool has_zp = st_graph_has_operand(op, 2), saturate = st_op_attr_int(op, "saturate", 1) != 0;
   unsigned axis;
   int64_t block;
   if (!st_quant_axis(op, x, in[1].type, &axis, &block, d)) return false;
   int64_t *pi = st_quant_param_index(x, in[1].type, axis, block), n = st_type_num_elements(x);
-  if (!pi) {
-    st_diag_error(d, op->loc, "'%s' op out of memory", op->def->name);
-    return false;
-  }
+  if (!pi) return st_graph_oom(op, d);
   /* Float8 zero points must be zero; the reference ignores them when quantising. */
   bool use_zp = has_zp && !(quant && st_is_f8(oe));
   for (int64_t i = 0; i < n; i++) {

@@ -17,24 +17,21 @@
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_shape.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 #include "ir/rewrite.h"
 
 /* ---- helpers ---- */
 
-bool st_shape_has_operand(const st_op *op, unsigned i) {
-  return i < op->num_operands && st_op_operand(op, i)->type->kind != ST_TY_NONE;
-}
-
 int64_t st_shape_operand_elems(const st_op *op, unsigned i) {
-  return st_shape_has_operand(op, i) ? st_type_num_elements(st_op_operand(op, i)->type) : -1;
+  return st_graph_has_operand(op, i) ? st_type_num_elements(st_op_operand(op, i)->type) : -1;
 }
 
 /* Where the elements of operand i are: the runtime tensor, or the constant
  * (whose splat stands for every element). */
 bool st_shape_operand_data(st_op *op, const st_tensor *in, unsigned i, const char *what, const st_type **type,
                             const void **data, bool *splat, st_diag *d) {
-  if (!st_shape_has_operand(op, i)) {
+  if (!st_graph_has_operand(op, i)) {
     st_diag_error(d, op->loc, "'%s' op is missing its %s operand", op->def->name, what);
     return false;
   }
@@ -88,29 +85,6 @@ bool st_shape_read_f(st_op *op, const st_tensor *in, unsigned i, int64_t k, cons
   }
   *out = st_elem_load_f(st_type_elem(t), data, splat ? 0 : k);
   return true;
-}
-
-bool st_shape_axis(st_op *op, int64_t axis, unsigned rank, int64_t *out, st_diag *d) {
-  if (axis < -(int64_t)rank || axis >= (int64_t)rank) {
-    st_diag_error(d, op->loc, "'%s' op axis %" PRId64 " is out of range for rank %u", op->def->name, axis, rank);
-    return false;
-  }
-  *out = axis < 0 ? axis + rank : axis;
-  return true;
-}
-
-void st_shape_strides(unsigned rank, const st_dim *dims, int64_t *strides) {
-  int64_t s = 1;
-  for (unsigned i = rank; i-- > 0;) {
-    strides[i] = s;
-    s *= dims[i];
-  }
-}
-
-int64_t st_shape_prod(const st_dim *dims, unsigned lo, unsigned hi) {
-  int64_t p = 1;
-  for (unsigned i = lo; i < hi; i++) p *= dims[i];
-  return p;
 }
 
 bool st_shape_expect_static(st_op *op, unsigned i, st_diag *d) {
@@ -215,7 +189,7 @@ static bool st_concat_infer(st_op *op, st_context *ctx, const st_type **results,
   unsigned r = t0->u.shaped.rank;
   int64_t axis;
   if (r == 0 || r > ST_MAX_RANK) return st_graph_type_error(op, d, "expects operands of rank 1 to 8", t0);
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
   st_dim dims[ST_MAX_RANK];
   memcpy(dims, t0->u.shaped.dims, r * sizeof *dims);
   dims[axis] = 0;
@@ -246,7 +220,7 @@ static bool st_unsqueeze_infer(st_op *op, st_context *ctx, const st_type **resul
   bool inserted[ST_MAX_RANK] = {0};
   for (unsigned k = 0; k < axes.n; k++) {
     int64_t a;
-    if (!st_shape_axis(op, axes.v[k], r, &a, d)) return false;
+    if (!st_graph_axis(op, axes.v[k], r, &a, d)) return false;
     if (inserted[a]) {
       st_diag_error(d, op->loc, "'graph.unsqueeze' op repeats axis %" PRId64, a);
       return false;
@@ -265,12 +239,12 @@ static bool st_squeeze_infer(st_op *op, st_context *ctx, const st_type **results
   unsigned r = t->u.shaped.rank;
   if (r > ST_MAX_RANK) return st_graph_type_error(op, d, "supports rank up to 8", t);
   bool drop[ST_MAX_RANK] = {0};
-  if (st_shape_has_operand(op, 1)) {
+  if (st_graph_has_operand(op, 1)) {
     st_shape_ints axes;
     if (!st_shape_read_ints(op, NULL, 1, "axes", &axes, d)) return false;
     for (unsigned k = 0; k < axes.n; k++) {
       int64_t a;
-      if (!st_shape_axis(op, axes.v[k], r, &a, d)) return false;
+      if (!st_graph_axis(op, axes.v[k], r, &a, d)) return false;
       if (t->u.shaped.dims[a] != 1 && t->u.shaped.dims[a] != ST_DIM_DYNAMIC) {
         st_diag_error(d, op->loc, "'graph.squeeze' op dim %" PRId64 " has extent %" PRId64 ", not 1", a,
                       t->u.shaped.dims[a]);
@@ -299,7 +273,7 @@ static bool st_flatten_infer(st_op *op, st_context *ctx, const st_type **results
     return false;
   }
   if (axis < 0) axis += r;
-  st_dim dims[2] = {st_shape_prod(t->u.shaped.dims, 0, (unsigned)axis), st_shape_prod(t->u.shaped.dims, (unsigned)axis, r)};
+  st_dim dims[2] = {st_graph_prod(t->u.shaped.dims, 0, (unsigned)axis), st_graph_prod(t->u.shaped.dims, (unsigned)axis, r)};
   results[0] = st_type_tensor(ctx, t->u.shaped.elem, 2, dims);
   return true;
 }
@@ -337,13 +311,13 @@ bool st_shape_slice_plan(st_op *op, const st_tensor *in, st_slice_plan *p, st_di
   st_shape_ints starts, ends, axes, steps;
   if (!st_shape_read_ints(op, in, 1, "starts", &starts, d) || !st_shape_read_ints(op, in, 2, "ends", &ends, d))
     return false;
-  if (st_shape_has_operand(op, 3)) {
+  if (st_graph_has_operand(op, 3)) {
     if (!st_shape_read_ints(op, in, 3, "axes", &axes, d)) return false;
   } else {
     axes.n = starts.n;
     for (unsigned k = 0; k < starts.n; k++) axes.v[k] = k;
   }
-  if (st_shape_has_operand(op, 4)) {
+  if (st_graph_has_operand(op, 4)) {
     if (!st_shape_read_ints(op, in, 4, "steps", &steps, d)) return false;
   } else {
     steps.n = starts.n;
@@ -356,7 +330,7 @@ bool st_shape_slice_plan(st_op *op, const st_tensor *in, st_slice_plan *p, st_di
   bool seen[ST_MAX_RANK] = {0};
   for (unsigned k = 0; k < starts.n; k++) {
     int64_t a;
-    if (!st_shape_axis(op, axes.v[k], r, &a, d)) return false;
+    if (!st_graph_axis(op, axes.v[k], r, &a, d)) return false;
     if (seen[a] || steps.v[k] == 0) {
       st_diag_error(d, op->loc, "'graph.slice' op repeats axis %" PRId64 " or has a zero step", a);
       return false;
@@ -499,31 +473,37 @@ const st_op_def st_graph_concat_def = {
     .name = "graph.concat", .summary = "joins operands along an axis (attr axis)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_concat_infer, .interpret = st_shape_interp_concat,
+    .lower = st_graph_lower_concat,
 };
 const st_op_def st_graph_unsqueeze_def = {
     .name = "graph.unsqueeze", .summary = "inserts dims of extent 1 at the axes operand's positions",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_unsqueeze_infer, .interpret = st_shape_interp_copy,
+    .lower = st_graph_lower_reshape,
 };
 const st_op_def st_graph_squeeze_def = {
     .name = "graph.squeeze", .summary = "removes dims of extent 1 (those of the optional axes operand)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_squeeze_infer, .interpret = st_shape_interp_copy,
+    .lower = st_graph_lower_reshape,
 };
 const st_op_def st_graph_flatten_def = {
     .name = "graph.flatten", .summary = "reshapes to 2-D, splitting the dims at attr axis (default 1)",
     .num_operands = 1, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_flatten_infer, .interpret = st_shape_interp_copy,
+    .lower = st_graph_lower_reshape,
 };
 const st_op_def st_graph_slice_def = {
     .name = "graph.slice", .summary = "strided slice (data, starts, ends, axes?, steps?)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_slice_infer, .interpret = st_shape_interp_slice,
+    .lower = st_graph_lower_slice,
 };
 const st_op_def st_graph_expand_def = {
     .name = "graph.expand", .summary = "broadcasts the operand with the shape operand",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_expand_infer, .interpret = st_shape_interp_expand,
+    .lower = st_graph_lower_expand,
 };
 const st_op_def st_graph_constant_of_shape_def = {
     .name = "graph.constant_of_shape", .summary = "a tensor of the shape operand filled with attr value (f32 0)",

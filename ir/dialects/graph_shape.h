@@ -19,8 +19,6 @@ typedef struct st_shape_ints {
   int64_t v[ST_SHAPE_MAX_INTS];
 } st_shape_ints;
 
-/* True if operand i exists and is not a graph.none placeholder. */
-bool st_shape_has_operand(const st_op *op, unsigned i);
 /* The elements of operand i: in[i]'s data, or (in == NULL) the operand's
  * constant, whose splat stands for every element (read index 0 then). */
 bool st_shape_operand_data(st_op *op, const st_tensor *in, unsigned i, const char *what, const st_type **type,
@@ -32,12 +30,6 @@ bool st_shape_read_ints(st_op *op, const st_tensor *in, unsigned i, const char *
 bool st_shape_read_f(st_op *op, const st_tensor *in, unsigned i, int64_t k, const char *what, double *out, st_diag *d);
 /* Number of elements of operand i (static shape), or -1. */
 int64_t st_shape_operand_elems(const st_op *op, unsigned i);
-/* Normalises axis into [0, rank): negative axes count from the end. */
-bool st_shape_axis(st_op *op, int64_t axis, unsigned rank, int64_t *out, st_diag *d);
-/* Row-major element strides of dims. */
-void st_shape_strides(unsigned rank, const st_dim *dims, int64_t *strides);
-/* Product of dims[lo..hi). */
-int64_t st_shape_prod(const st_dim *dims, unsigned lo, unsigned hi);
 /* Fails with "'graph.x' op needs a static shape" unless operand i is static. */
 bool st_shape_expect_static(st_op *op, unsigned i, st_diag *d);
 /* The scalar type for an ONNX TensorProto data type number, or NULL. */

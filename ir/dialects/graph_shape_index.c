@@ -38,7 +38,7 @@ static const st_type *st_operand_type(st_op *op, unsigned i) { return st_op_oper
 
 static bool st_expect_static_all(st_op *op, st_diag *d) {
   for (unsigned i = 0; i < op->num_operands; i++)
-    if (st_shape_has_operand(op, i) && !st_shape_expect_static(op, i, d)) return false;
+    if (st_graph_has_operand(op, i) && !st_shape_expect_static(op, i, d)) return false;
   return true;
 }
 
@@ -50,7 +50,7 @@ static bool st_gather_infer(st_op *op, st_context *ctx, const st_type **results,
   unsigned r = x->u.shaped.rank, q = ind->u.shaped.rank;
   int64_t axis;
   if (r == 0 || r - 1 + q > ST_MAX_RANK) return st_graph_type_error(op, d, "expects data of rank 1 or more", x);
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
   st_dim dims[ST_MAX_RANK];
   unsigned n = 0;
   for (unsigned i = 0; i < axis; i++) dims[n++] = x->u.shaped.dims[i];
@@ -64,9 +64,9 @@ static bool st_gather_interp(st_op *op, const st_tensor *in, st_tensor *out, st_
   const st_type *x = in[0].type;
   unsigned r = x->u.shaped.rank;
   int64_t axis;
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
-  int64_t outer = st_shape_prod(x->u.shaped.dims, 0, (unsigned)axis), dim = x->u.shaped.dims[axis];
-  int64_t inner = st_shape_prod(x->u.shaped.dims, (unsigned)axis + 1, r), nidx = st_type_num_elements(in[1].type);
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+  int64_t outer, dim, inner, nidx = st_type_num_elements(in[1].type);
+  st_graph_split_at(x, (unsigned)axis, &outer, &dim, &inner);
   for (int64_t j = 0; j < nidx; j++) {
     int64_t k;
     if (!st_index_at(op, &in[1], j, dim, &k, d)) return false;
@@ -83,7 +83,7 @@ static bool st_gather_elements_infer(st_op *op, st_context *ctx, const st_type *
   int64_t axis;
   if (x->u.shaped.rank != ind->u.shaped.rank || x->u.shaped.rank == 0)
     return st_graph_type_error(op, d, "expects indices of the data's rank", ind);
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), x->u.shaped.rank, &axis, d)) return false;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), x->u.shaped.rank, &axis, d)) return false;
   results[0] = st_type_tensor(ctx, x->u.shaped.elem, ind->u.shaped.rank, ind->u.shaped.dims);
   return true;
 }
@@ -92,8 +92,8 @@ static bool st_gather_elements_interp(st_op *op, const st_tensor *in, st_tensor 
   const st_type *x = in[0].type, *ind = in[1].type;
   unsigned r = x->u.shaped.rank;
   int64_t axis, strides[ST_MAX_RANK], idx[ST_MAX_RANK] = {0};
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
-  st_shape_strides(r, x->u.shaped.dims, strides);
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+  st_graph_strides(r, x->u.shaped.dims, strides);
   int64_t n = st_type_num_elements(ind);
   for (int64_t i = 0; i < n; i++) {
     int64_t k, src = 0;
@@ -140,11 +140,11 @@ static bool st_gather_nd_interp(st_op *op, const st_tensor *in, st_tensor *out, 
   int64_t b, m, strides[ST_MAX_RANK];
   if (!st_gather_nd_check(op, x, ind, &b, &m, d)) return false;
   unsigned r = x->u.shaped.rank, q = ind->u.shaped.rank;
-  st_shape_strides(r, x->u.shaped.dims, strides);
-  int64_t slice = st_shape_prod(x->u.shaped.dims, (unsigned)(b + m), r);
-  int64_t batch_stride = st_shape_prod(x->u.shaped.dims, (unsigned)b, r);
-  int64_t tuples = st_shape_prod(ind->u.shaped.dims, 0, q - 1);
-  int64_t per_batch = st_shape_prod(ind->u.shaped.dims, (unsigned)b, q - 1);
+  st_graph_strides(r, x->u.shaped.dims, strides);
+  int64_t slice = st_graph_prod(x->u.shaped.dims, (unsigned)(b + m), r);
+  int64_t batch_stride = st_graph_prod(x->u.shaped.dims, (unsigned)b, r);
+  int64_t tuples = st_graph_prod(ind->u.shaped.dims, 0, q - 1);
+  int64_t per_batch = st_graph_prod(ind->u.shaped.dims, (unsigned)b, q - 1);
   for (int64_t t = 0; t < tuples; t++) {
     int64_t off = per_batch ? t / per_batch * batch_stride : 0;
     for (int64_t k = 0; k < m; k++) {
@@ -208,12 +208,12 @@ static bool st_scatter_nd_interp(st_op *op, const st_tensor *in, st_tensor *out,
   const st_type *x = in[0].type, *ind = in[1].type;
   unsigned r = x->u.shaped.rank, q = ind->u.shaped.rank;
   int64_t k = q ? ind->u.shaped.dims[q - 1] : 0, strides[ST_MAX_RANK];
-  int64_t tuples = q ? st_shape_prod(ind->u.shaped.dims, 0, q - 1) : 0;
+  int64_t tuples = q ? st_graph_prod(ind->u.shaped.dims, 0, q - 1) : 0;
   if (q == 0 || k < 1 || k > r) return st_graph_type_error(op, d, "has indices that do not fit the data", ind);
-  int64_t slice = st_shape_prod(x->u.shaped.dims, (unsigned)k, r);
+  int64_t slice = st_graph_prod(x->u.shaped.dims, (unsigned)k, r);
   if (st_type_num_elements(in[2].type) != tuples * slice)
     return st_graph_type_error(op, d, "has updates that do not match the indices", in[2].type);
-  st_shape_strides(r, x->u.shaped.dims, strides);
+  st_graph_strides(r, x->u.shaped.dims, strides);
   if (out[0].nbytes) memcpy(out[0].data, in[0].data, out[0].nbytes);
   for (int64_t t = 0; t < tuples; t++) {
     int64_t off = 0;
@@ -236,8 +236,8 @@ static bool st_scatter_elements_interp(st_op *op, const st_tensor *in, st_tensor
   if (ind->u.shaped.rank != r || in[2].type->u.shaped.rank != r ||
       st_type_num_elements(in[2].type) != st_type_num_elements(ind))
     return st_graph_type_error(op, d, "expects indices and updates of one shape and the data's rank", ind);
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
-  st_shape_strides(r, x->u.shaped.dims, strides);
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+  st_graph_strides(r, x->u.shaped.dims, strides);
   if (out[0].nbytes) memcpy(out[0].data, in[0].data, out[0].nbytes);
   int64_t n = st_type_num_elements(ind);
   for (int64_t i = 0; i < n; i++) {
@@ -273,7 +273,7 @@ static bool st_one_hot_infer(st_op *op, st_context *ctx, const st_type **results
   int64_t depth, axis;
   if (r + 1 > ST_MAX_RANK || st_type_num_elements(vals) != 2)
     return st_graph_type_error(op, d, "expects two values and indices below rank 8", vals);
-  if (!st_one_hot_depth(op, NULL, &depth, d) || !st_shape_axis(op, st_op_attr_int(op, "axis", -1), r + 1, &axis, d))
+  if (!st_one_hot_depth(op, NULL, &depth, d) || !st_graph_axis(op, st_op_attr_int(op, "axis", -1), r + 1, &axis, d))
     return false;
   st_dim dims[ST_MAX_RANK];
   for (unsigned i = 0, j = 0; i <= r; i++) dims[i] = i == axis ? depth : ind->u.shaped.dims[j++];
@@ -285,10 +285,10 @@ static bool st_one_hot_interp(st_op *op, const st_tensor *in, st_tensor *out, st
   const st_type *ot = out[0].type;
   unsigned r = ot->u.shaped.rank;
   int64_t depth, axis;
-  if (!st_one_hot_depth(op, in, &depth, d) || !st_shape_axis(op, st_op_attr_int(op, "axis", -1), r, &axis, d))
+  if (!st_one_hot_depth(op, in, &depth, d) || !st_graph_axis(op, st_op_attr_int(op, "axis", -1), r, &axis, d))
     return false;
   if (ot->u.shaped.dims[axis] != depth) return st_graph_type_error(op, d, "has a depth unlike its result", ot);
-  int64_t outer = st_shape_prod(ot->u.shaped.dims, 0, (unsigned)axis), inner = st_shape_prod(ot->u.shaped.dims, (unsigned)axis + 1, r);
+  int64_t outer = st_graph_prod(ot->u.shaped.dims, 0, (unsigned)axis), inner = st_graph_prod(ot->u.shaped.dims, (unsigned)axis + 1, r);
   const st_type *ie = st_type_elem(in[0].type);
   for (int64_t o = 0; o < outer; o++)
     for (int64_t c = 0; c < depth; c++)
@@ -315,14 +315,14 @@ static bool st_cum_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   st_shape_ints av;
   int64_t axis;
   if (!st_shape_read_ints(op, in, 1, "axis", &av, d)) return false;
-  if (av.n != 1 || !st_shape_axis(op, av.v[0], r, &axis, d)) {
+  if (av.n != 1 || !st_graph_axis(op, av.v[0], r, &axis, d)) {
     if (av.n != 1) st_diag_error(d, op->loc, "'%s' op axis must hold one value", op->def->name);
     return false;
   }
   bool prod = op->def == &st_graph_cum_prod_def, excl = st_op_attr_int(op, "exclusive", 0) != 0;
   bool rev = st_op_attr_int(op, "reverse", 0) != 0, is_float = st_type_is_float(e);
-  int64_t outer = st_shape_prod(t->u.shaped.dims, 0, (unsigned)axis), dim = t->u.shaped.dims[axis];
-  int64_t inner = st_shape_prod(t->u.shaped.dims, (unsigned)axis + 1, r);
+  int64_t outer, dim, inner;
+  st_graph_split_at(t, (unsigned)axis, &outer, &dim, &inner);
   for (int64_t o = 0; o < outer; o++)
     for (int64_t k = 0; k < inner; k++) {
       double af = prod ? 1 : 0;
@@ -345,8 +345,8 @@ static bool st_cum_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
 static bool st_reverse_sequence_axes(st_op *op, const st_type *t, int64_t *batch, int64_t *time, st_diag *d) {
   unsigned r = t->u.shaped.rank;
   if (r < 2) return st_graph_type_error(op, d, "expects rank 2 or more", t);
-  if (!st_shape_axis(op, st_op_attr_int(op, "batch_axis", 1), r, batch, d) ||
-      !st_shape_axis(op, st_op_attr_int(op, "time_axis", 0), r, time, d))
+  if (!st_graph_axis(op, st_op_attr_int(op, "batch_axis", 1), r, batch, d) ||
+      !st_graph_axis(op, st_op_attr_int(op, "time_axis", 0), r, time, d))
     return false;
   if (*batch == *time) return st_graph_type_error(op, d, "needs distinct batch and time axes", t);
   return true;
@@ -375,7 +375,7 @@ static bool st_reverse_sequence_interp(st_op *op, const st_tensor *in, st_tensor
       return false;
     }
   }
-  st_shape_strides(r, t->u.shaped.dims, strides);
+  st_graph_strides(r, t->u.shaped.dims, strides);
   int64_t n = st_type_num_elements(t);
   for (int64_t i = 0; i < n; i++) {
     int64_t len = st_elem_load_i(st_type_elem(in[1].type), in[1].data, idx[ba]);
@@ -405,10 +405,10 @@ static bool st_compress_geom(st_op *op, const st_type *t, int64_t *axis, int64_t
                              st_diag *d) {
   unsigned r = t->u.shaped.rank;
   *axis = -1;
-  if (st_op_get_attr(op, "axis") && !st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, axis, d)) return false;
-  *outer = *axis < 0 ? 1 : st_shape_prod(t->u.shaped.dims, 0, (unsigned)*axis);
+  if (st_op_get_attr(op, "axis") && !st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, axis, d)) return false;
+  *outer = *axis < 0 ? 1 : st_graph_prod(t->u.shaped.dims, 0, (unsigned)*axis);
   *dim = *axis < 0 ? st_type_num_elements(t) : t->u.shaped.dims[*axis];
-  *inner = *axis < 0 ? 1 : st_shape_prod(t->u.shaped.dims, (unsigned)*axis + 1, r);
+  *inner = *axis < 0 ? 1 : st_graph_prod(t->u.shaped.dims, (unsigned)*axis + 1, r);
   return true;
 }
 

@@ -38,9 +38,9 @@ bool st_shape_interp_concat(st_op *op, const st_tensor *in, st_tensor *out, st_d
   const st_type *ot = out[0].type;
   unsigned r = ot->u.shaped.rank;
   int64_t axis;
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
-  int64_t outer = st_shape_prod(ot->u.shaped.dims, 0, (unsigned)axis);
-  int64_t inner = st_shape_prod(ot->u.shaped.dims, (unsigned)axis + 1, r);
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+  int64_t outer = st_graph_prod(ot->u.shaped.dims, 0, (unsigned)axis);
+  int64_t inner = st_graph_prod(ot->u.shaped.dims, (unsigned)axis + 1, r);
   size_t esz = st_esz(&out[0]);
   char *dst = out[0].data;
   for (int64_t o = 0; o < outer; o++)
@@ -58,7 +58,7 @@ bool st_shape_interp_slice(st_op *op, const st_tensor *in, st_tensor *out, st_di
   const st_type *ot = out[0].type;
   if (!st_same_dims(ot, p.rank, p.count)) return st_shape_mismatch(op, d);
   int64_t strides[ST_MAX_RANK], idx[ST_MAX_RANK] = {0};
-  st_shape_strides(p.rank, in[0].type->u.shaped.dims, strides);
+  st_graph_strides(p.rank, in[0].type->u.shaped.dims, strides);
   int64_t n = st_type_num_elements(ot);
   size_t esz = st_esz(&out[0]);
   for (int64_t i = 0; i < n; i++) {
@@ -125,7 +125,7 @@ bool st_shape_interp_tile(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   for (unsigned k = 0; k < r; k++)
     if (reps.n != r || ot->u.shaped.dims[k] != it->u.shaped.dims[k] * reps.v[k]) return st_shape_mismatch(op, d);
   int64_t strides[ST_MAX_RANK], idx[ST_MAX_RANK] = {0};
-  st_shape_strides(r, it->u.shaped.dims, strides);
+  st_graph_strides(r, it->u.shaped.dims, strides);
   int64_t n = st_type_num_elements(ot);
   size_t esz = st_esz(&out[0]);
   for (int64_t i = 0; i < n; i++) {
@@ -143,8 +143,8 @@ bool st_shape_interp_split(st_op *op, const st_tensor *in, st_tensor *out, st_di
   if (!st_shape_split_plan(op, in, &axis, &sizes, d)) return false;
   const st_type *it = in[0].type;
   unsigned r = it->u.shaped.rank;
-  int64_t outer = st_shape_prod(it->u.shaped.dims, 0, (unsigned)axis);
-  int64_t inner = st_shape_prod(it->u.shaped.dims, (unsigned)axis + 1, r);
+  int64_t outer = st_graph_prod(it->u.shaped.dims, 0, (unsigned)axis);
+  int64_t inner = st_graph_prod(it->u.shaped.dims, (unsigned)axis + 1, r);
   size_t esz = st_esz(&in[0]);
   int64_t offset = 0, dim = it->u.shaped.dims[axis];
   for (unsigned j = 0; j < op->num_results; j++) {
@@ -178,7 +178,7 @@ static bool st_pad_fill(st_op *op, const st_pad_plan *p, enum st_pad_mode mode, 
       return false;
     }
   }
-  st_shape_strides(r, it->u.shaped.dims, strides);
+  st_graph_strides(r, it->u.shaped.dims, strides);
   int64_t n = st_type_num_elements(ot);
   size_t esz = st_esz(&out[0]);
   for (int64_t i = 0; i < n; i++) {
@@ -216,7 +216,7 @@ bool st_shape_interp_pad(st_op *op, const st_tensor *in, st_tensor *out, st_diag
                                                        : ST_PAD_WRAP;
   unsigned char zero[16] = {0};
   const void *value = zero;
-  if (st_shape_has_operand(op, 2) && st_type_num_elements(in[2].type) > 0) {
+  if (st_graph_has_operand(op, 2) && st_type_num_elements(in[2].type) > 0) {
     if (st_type_elem(in[2].type) != st_type_elem(in[0].type)) {
       st_diag_error(d, op->loc, "'graph.pad' op constant_value must have the data's element type");
       return false;
@@ -235,7 +235,7 @@ bool st_shape_interp_center_crop_pad(st_op *op, const st_tensor *in, st_tensor *
 
 bool st_shape_interp_trilu(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
   int64_t k = 0;
-  if (st_shape_has_operand(op, 1)) {
+  if (st_graph_has_operand(op, 1)) {
     st_shape_ints kv;
     if (!st_shape_read_ints(op, in, 1, "k", &kv, d)) return false;
     if (kv.n != 1) {

@@ -18,10 +18,10 @@ static const st_type *st_shape_operand_type(st_op *op, unsigned i) { return st_o
 bool st_shape_split_plan(st_op *op, const st_tensor *in, int64_t *axis, st_shape_ints *sizes, st_diag *d) {
   const st_type *t = in ? in[0].type : st_shape_operand_type(op, 0);
   unsigned r = t->u.shaped.rank, n = op->num_results;
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, axis, d)) return false;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, axis, d)) return false;
   st_dim dim = t->u.shaped.dims[*axis];
   if (dim == ST_DIM_DYNAMIC) return st_graph_type_error(op, d, "needs a static split dim", t);
-  if (st_shape_has_operand(op, 1)) {
+  if (st_graph_has_operand(op, 1)) {
     if (!st_shape_read_ints(op, in, 1, "split", sizes, d)) return false;
   } else {
     int64_t parts = st_op_attr_int(op, "num_outputs", n);
@@ -71,7 +71,7 @@ bool st_shape_pad_plan(st_op *op, const st_tensor *in, st_pad_plan *p, st_diag *
   unsigned r = t->u.shaped.rank;
   st_shape_ints pads, axes;
   if (!st_shape_read_ints(op, in, 1, "pads", &pads, d)) return false;
-  if (st_shape_has_operand(op, 3)) {
+  if (st_graph_has_operand(op, 3)) {
     if (!st_shape_read_ints(op, in, 3, "axes", &axes, d)) return false;
   } else {
     axes.n = r;
@@ -86,7 +86,7 @@ bool st_shape_pad_plan(st_op *op, const st_tensor *in, st_pad_plan *p, st_diag *
   for (unsigned i = 0; i < r; i++) p->begin[i] = 0;
   for (unsigned k = 0; k < axes.n; k++) {
     int64_t a;
-    if (!st_shape_axis(op, axes.v[k], r, &a, d)) return false;
+    if (!st_graph_axis(op, axes.v[k], r, &a, d)) return false;
     int64_t b = pads.v[k], e = pads.v[k + axes.n];
     if (p->dims[a] == ST_DIM_DYNAMIC) return st_graph_type_error(op, d, "needs static padded dims", t);
     p->begin[a] = b;
@@ -136,7 +136,7 @@ bool st_shape_crop_pad_plan(st_op *op, const st_tensor *in, st_pad_plan *p, st_d
   for (unsigned i = 0; i < r; i++) p->begin[i] = 0;
   for (unsigned k = 0; k < n; k++) {
     int64_t a;
-    if (!st_shape_axis(op, axes[k], r, &a, d)) return false;
+    if (!st_graph_axis(op, axes[k], r, &a, d)) return false;
     st_dim dim = t->u.shaped.dims[a], want = shape.v[k];
     if (dim == ST_DIM_DYNAMIC || want < 0) return st_graph_type_error(op, d, "needs static dims and a valid shape", t);
     /* Centred: crops start at floor((dim - want) / 2), pads likewise. */

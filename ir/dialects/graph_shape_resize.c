@@ -32,7 +32,7 @@ static bool st_resize_axes(st_op *op, unsigned r, int64_t *axes, unsigned *n, st
   }
   for (unsigned k = 0; k < *n; k++)
     if (!a) axes[k] = k;
-    else if (!st_shape_axis(op, axes[k], r, &axes[k], d)) return false;
+    else if (!st_graph_axis(op, axes[k], r, &axes[k], d)) return false;
   return true;
 }
 
@@ -225,7 +225,7 @@ static void st_resize_eval(const st_resize_cfg *c, const st_taps *taps, const st
   const st_type *it = in->type, *ot = out->type, *e = it->u.shaped.elem;
   unsigned r = it->u.shaped.rank;
   int64_t strides[ST_MAX_RANK], o[ST_MAX_RANK] = {0};
-  st_shape_strides(r, it->u.shaped.dims, strides);
+  st_graph_strides(r, it->u.shaped.dims, strides);
   int64_t n = st_type_num_elements(ot);
   for (int64_t i = 0; i < n; i++, st_graph_next_index(r, ot->u.shaped.dims, o)) {
     bool extrapolate = false, empty = false;

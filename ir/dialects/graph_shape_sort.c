@@ -44,7 +44,7 @@ static void st_line_sort(const st_line *l, int64_t *idx, int64_t *tmp, int64_t n
 
 static bool st_top_k_params(st_op *op, const st_tensor *in, const st_type *t, int64_t *axis, int64_t *k, st_diag *d) {
   st_shape_ints kv;
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", -1), t->u.shaped.rank, axis, d) ||
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", -1), t->u.shaped.rank, axis, d) ||
       !st_shape_read_ints(op, in, 1, "k", &kv, d))
     return false;
   if (kv.n != 1 || kv.v[0] < 0 || kv.v[0] > t->u.shaped.dims[*axis]) {
@@ -75,12 +75,11 @@ static bool st_top_k_infer(st_op *op, st_context *ctx, const st_type **results, 
 
 static bool st_top_k_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
   const st_type *t = in[0].type;
-  unsigned r = t->u.shaped.rank;
   int64_t axis, k;
   if (!st_top_k_params(op, in, t, &axis, &k, d)) return false;
   if (out[0].type->u.shaped.dims[axis] != k) return st_graph_type_error(op, d, "has a k unlike its result", out[0].type);
-  int64_t outer = st_shape_prod(t->u.shaped.dims, 0, (unsigned)axis), dim = t->u.shaped.dims[axis];
-  int64_t inner = st_shape_prod(t->u.shaped.dims, (unsigned)axis + 1, r);
+  int64_t outer, dim, inner;
+  st_graph_split_at(t, (unsigned)axis, &outer, &dim, &inner);
   int64_t *idx = malloc((size_t)(2 * dim + 1) * sizeof *idx);
   if (!idx) {
     st_diag_error(d, op->loc, "'graph.top_k' op out of memory");
@@ -111,7 +110,7 @@ static bool st_arg_infer(st_op *op, st_context *ctx, const st_type **results, st
   unsigned r = t->u.shaped.rank, n = 0;
   int64_t axis;
   if (r == 0) return st_graph_type_error(op, d, "expects rank 1 or more", t);
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
   if (t->u.shaped.dims[axis] == 0) return st_graph_type_error(op, d, "expects a non-empty axis", t);
   bool keep = st_op_attr_int(op, "keepdims", 1) != 0;
   st_dim dims[ST_MAX_RANK];
@@ -126,9 +125,9 @@ static bool st_arg_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   const st_type *t = in[0].type;
   unsigned r = t->u.shaped.rank;
   int64_t axis;
-  if (!st_shape_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
-  int64_t outer = st_shape_prod(t->u.shaped.dims, 0, (unsigned)axis), dim = t->u.shaped.dims[axis];
-  int64_t inner = st_shape_prod(t->u.shaped.dims, (unsigned)axis + 1, r);
+  if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+  int64_t outer, dim, inner;
+  st_graph_split_at(t, (unsigned)axis, &outer, &dim, &inner);
   bool last = st_op_attr_int(op, "select_last_index", 0) != 0;
   st_line l = {t->u.shaped.elem, in[0].data, 0, inner, op->def == &st_graph_arg_max_def};
   for (int64_t o = 0; o < outer; o++)

@@ -1,0 +1,142 @@
+/* Lower hooks of pooling: max and average pooling over sliding windows and
+ * their global forms.
+ *
+ * Like convolution, a parallel nest over the result holds a sequential nest
+ * over the window, accumulating into a rank-0 mem.alloca.  A position in
+ * the padding (or, with ceil_mode, past the input's end) is found with one
+ * unsigned compare, its index clamped so the load stays inside the buffer,
+ * and its value replaced by the reduction's identity (-inf for max, 0 for
+ * the sum).  Average pooling divides by the window's size when no window
+ * can leave the input; otherwise it counts, per window, the positions
+ * inside the input (or, with count_include_pad, inside the padded input).
+ * The window geometry is read back from the attributes and the result's
+ * type, which shape inference already checked. */
+#include <math.h>
+#include <string.h>
+
+#include "ir/dialects/dialects.h"
+#include "ir/dialects/graph_impl.h"
+#include "ir/dialects/graph_lower.h"
+#include "ir/dialects/graph_nn.h"
+
+typedef struct st_lpool {
+  unsigned sp;
+  int64_t in[ST_MAX_RANK], out[ST_MAX_RANK], kernel[ST_MAX_RANK], strides[ST_MAX_RANK], dil[ST_MAX_RANK];
+  int64_t pad_begin[ST_MAX_RANK], pad_end[ST_MAX_RANK];
+  bool check[ST_MAX_RANK]; /* some window of this dim leaves the input */
+} st_lpool;
+
+static bool st_lpool_geom(st_op *op, bool global, st_lpool *g, st_diag *d) {
+  const st_type *x = st_op_operand(op, 0)->type, *y = op->results[0].type;
+  unsigned sp = g->sp = x->u.shaped.rank - 2;
+  int64_t pads[2 * ST_MAX_RANK];
+  for (unsigned s = 0; s < sp; s++) {
+    g->in[s] = x->u.shaped.dims[2 + s];
+    g->out[s] = y->u.shaped.dims[2 + s];
+  }
+  if (global) {
+    for (unsigned s = 0; s < sp; s++) {
+      g->kernel[s] = g->in[s];
+      g->strides[s] = g->dil[s] = 1;
+      g->pad_begin[s] = g->pad_end[s] = 0;
+      g->check[s] = false;
+    }
+    return true;
+  }
+  if (!st_graph_int_array(op, "kernel_shape", sp, 1, g->kernel, d) ||
+      !st_graph_int_array(op, "strides", sp, 1, g->strides, d) || !st_graph_int_array(op, "dilations", sp, 1, g->dil, d) ||
+      !st_graph_int_array(op, "pads", 2 * sp, 0, pads, d))
+    return false;
+  const char *ap = st_op_attr_str(op, "auto_pad");
+  bool same = ap && !strncmp(ap, "SAME_", 5), upper = ap && !strcmp(ap, "SAME_UPPER"), valid = ap && !strcmp(ap, "VALID");
+  for (unsigned s = 0; s < sp; s++) {
+    int64_t span = g->dil[s] * (g->kernel[s] - 1) + 1;
+    g->pad_begin[s] = same || valid ? 0 : pads[s];
+    g->pad_end[s] = same || valid ? 0 : pads[s + sp];
+    if (same) {
+      int64_t total = (g->out[s] - 1) * g->strides[s] + span - g->in[s];
+      if (total < 0) total = 0;
+      g->pad_begin[s] = upper ? total / 2 : total - total / 2;
+      g->pad_end[s] = total - g->pad_begin[s];
+    }
+    g->check[s] = g->pad_begin[s] > 0 || (g->out[s] - 1) * g->strides[s] - g->pad_begin[s] + span > g->in[s];
+  }
+  return true;
+}
+
+typedef enum st_lpool_kind { ST_LPOOL_MAX, ST_LPOOL_AVG } st_lpool_kind;
+
+static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind kind, bool global) {
+  const st_type *xt = st_op_operand(op, 0)->type, *out = op->results[0].type, *elem = out->u.shaped.elem;
+  if (!st_type_is_float(elem) || !st_lower_arith_for(elem, 'a'))
+    return st_graph_lower_fail(op, d, "element type not supported yet");
+  if (xt->u.shaped.rank < 3 || xt->u.shaped.rank > ST_MAX_RANK) return st_graph_lower_fail(op, d, "expects (N, C, spatial...)");
+  for (unsigned r = 1; r < op->num_results; r++)
+    if (op->results[r].type->kind != ST_TY_NONE) return st_graph_lower_fail(op, d, "the Indices result is not lowered yet");
+  st_lpool g;
+  if (!st_lpool_geom(op, global, &g, d)) return false;
+  bool include_pad = st_op_attr_int(op, "count_include_pad", 0) != 0, any_check = false;
+  int64_t window = 1;
+  for (unsigned s = 0; s < g.sp; s++) any_check |= g.check[s], window *= g.kernel[s];
+  st_value *X = lc->inputs[0], *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK], *ks[ST_MAX_RANK];
+  if (!dst) return false;
+  st_builder in = st_lower_loops(lc, &lc->b, out->u.shaped.rank, out->u.shaped.dims, true, ivs);
+  if (!in.block) return false;
+  double identity = kind == ST_LPOOL_MAX ? -INFINITY : 0.0;
+  bool count = kind == ST_LPOOL_AVG && any_check;
+  st_value *acc = st_lower_alloca(&in, elem), *cnt = count ? st_lower_alloca(&in, elem) : NULL;
+  if (!acc || !st_lower_store(&in, st_lower_const(&in, elem, identity), acc, NULL) ||
+      (count && !st_lower_store(&in, st_lower_const(&in, elem, 0), cnt, NULL)))
+    return false;
+  st_builder red = st_lower_loops(lc, &in, g.sp, g.kernel, false, ks);
+  if (!red.block) return false;
+  st_value *xi[ST_MAX_RANK] = {ivs[0], ivs[1]}, *inside = NULL, *in_pad = NULL;
+  for (unsigned s = 0; s < g.sp; s++) {
+    st_value *o = ivs[2 + s], *k = ks[s];
+    if (g.strides[s] != 1) o = st_lower_binary(&red, &st_arith_muli_def, o, st_lower_index(lc, g.strides[s]));
+    if (g.dil[s] != 1) k = st_lower_binary(&red, &st_arith_muli_def, k, st_lower_index(lc, g.dil[s]));
+    st_value *pos = st_lower_binary(&red, &st_arith_addi_def, o, k);
+    if (g.pad_begin[s]) pos = st_lower_binary(&red, &st_arith_subi_def, pos, st_lower_index(lc, g.pad_begin[s]));
+    xi[2 + s] = pos;
+    if (!g.check[s]) continue;
+    /* Unsigned compare: a position in the begin padding wraps to a huge index. */
+    st_value *ok = st_lower_cmp(&red, &st_arith_cmpi_def, "ult", pos, st_lower_index(lc, g.in[s]));
+    xi[2 + s] = st_lower_select(&red, ok, pos, st_lower_index(lc, 0));
+    inside = inside ? st_lower_binary(&red, &st_arith_andi_def, inside, ok) : ok;
+    if (count && include_pad) {
+      st_value *p = st_lower_cmp(&red, &st_arith_cmpi_def, "slt", pos, st_lower_index(lc, g.in[s] + g.pad_end[s]));
+      in_pad = in_pad ? st_lower_binary(&red, &st_arith_andi_def, in_pad, p) : p;
+    }
+  }
+  st_value *x = st_lower_load(&red, X, xi), *a = st_lower_load(&red, acc, NULL);
+  if (inside) x = st_lower_select(&red, inside, x, st_lower_const(&red, elem, identity));
+  st_value *next = kind == ST_LPOOL_MAX
+                       ? st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "ogt", x, a), x, a)
+                       : st_lower_binary(&red, st_lower_arith_for(elem, 'a'), a, x);
+  if (!st_lower_store(&red, next, acc, NULL)) return false;
+  if (count) {
+    st_value *one = st_lower_const(&red, elem, 1), *zero = st_lower_const(&red, elem, 0);
+    st_value *c = include_pad ? (in_pad ? st_lower_select(&red, in_pad, one, zero) : one)
+                              : (inside ? st_lower_select(&red, inside, one, zero) : one);
+    if (!st_lower_store(&red, st_lower_binary(&red, &st_arith_addf_def, st_lower_load(&red, cnt, NULL), c), cnt, NULL))
+      return false;
+  }
+  st_value *y = st_lower_load(&in, acc, NULL);
+  if (kind == ST_LPOOL_AVG)
+    y = st_lower_binary(&in, &st_arith_divf_def, y,
+                        count ? st_lower_load(&in, cnt, NULL) : st_lower_const(&in, elem, (double)window));
+  return st_lower_store(&in, y, dst, ivs);
+}
+
+bool st_graph_lower_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  return st_lower_pool(op, lc, d, ST_LPOOL_MAX, false);
+}
+bool st_graph_lower_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  return st_lower_pool(op, lc, d, ST_LPOOL_AVG, false);
+}
+bool st_graph_lower_global_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  return st_lower_pool(op, lc, d, ST_LPOOL_MAX, true);
+}
+bool st_graph_lower_global_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  return st_lower_pool(op, lc, d, ST_LPOOL_AVG, true);
+}

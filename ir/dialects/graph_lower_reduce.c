@@ -1,0 +1,138 @@
+/* Lower hooks of inference batch normalisation and the Reduce ops.
+ *
+ * BatchNormalization (inference form: one result) is one parallel nest over
+ * X computing (x - mean[c]) * (scale[c] / sqrt(var[c] + epsilon)) + B[c];
+ * the per-channel factor is loop-invariant in the spatial loops, where LLVM
+ * hoists it.
+ *
+ * A Reduce op is a parallel nest over the result and a sequential nest over
+ * the reduced dims into a rank-0 accumulator: each element is mapped (|x|,
+ * x², e^x), combined (sum, product, max, min), and the total finished (mean
+ * divides, L2 takes the root, the log-sums the log).  The axes come from
+ * the constant axes operand, as shape inference read them. */
+#include <math.h>
+#include <string.h>
+
+#include "ir/dialects/dialects.h"
+#include "ir/dialects/graph_impl.h"
+#include "ir/dialects/graph_lower.h"
+#include "ir/dialects/graph_reduce.h"
+
+static st_value *st_math1(st_builder *b, const char *fn, st_value *x) {
+  if (!x) return NULL;
+  st_value *r = st_lower_op(b, &st_arith_math_def, 1, &x, NULL);
+  if (r && !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
+  return r;
+}
+
+bool st_graph_lower_batch_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
+  if (!st_type_is_float(elem) || !st_lower_arith_for(elem, 'a'))
+    return st_graph_lower_fail(op, d, "element type not supported yet");
+  for (unsigned r = 1; r < op->num_results; r++)
+    if (op->results[r].type->kind != ST_TY_NONE) return st_graph_lower_fail(op, d, "training mode is not lowered");
+  if (out->u.shaped.rank < 2) return st_graph_lower_fail(op, d, "expects (N, C, ...)");
+  for (unsigned i = 1; i < 5; i++)
+    if (lc->inputs[i]->type->u.shaped.elem != elem || lc->inputs[i]->type->u.shaped.rank != 1)
+      return st_graph_lower_fail(op, d, "expects 1-D parameters of X's element type");
+  double eps = st_op_attr_float(op, "epsilon", 1e-5);
+  st_value *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK];
+  if (!dst) return false;
+  st_builder in = st_lower_loops(lc, &lc->b, out->u.shaped.rank, out->u.shaped.dims, true, ivs);
+  if (!in.block) return false;
+  st_value *c = ivs[1];
+  st_value *scale = st_lower_load(&in, lc->inputs[1], &c), *bias = st_lower_load(&in, lc->inputs[2], &c);
+  st_value *mean = st_lower_load(&in, lc->inputs[3], &c), *var = st_lower_load(&in, lc->inputs[4], &c);
+  st_value *root = st_math1(&in, "sqrt", st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, elem, eps)));
+  st_value *factor = st_lower_binary(&in, &st_arith_divf_def, scale, root);
+  st_value *x = st_lower_binary(&in, &st_arith_subf_def, st_lower_load(&in, lc->inputs[0], ivs), mean);
+  st_value *y = st_lower_binary(&in, &st_arith_addf_def, st_lower_binary(&in, &st_arith_mulf_def, x, factor), bias);
+  return st_lower_store(&in, y, dst, ivs);
+}
+
+/* ---- Reduce ---- */
+
+typedef enum { ST_RED_SUM, ST_RED_PROD, ST_RED_MAX, ST_RED_MIN } st_red_combine;
+
+typedef struct st_red_rule {
+  const st_op_def *def;
+  const char *map;       /* "abs", "square", "exp" or NULL */
+  st_red_combine combine;
+  const char *finish;    /* "mean", "sqrt", "log" or NULL */
+} st_red_rule;
+
+static const st_red_rule st_red_rules[] = {
+    {&st_graph_reduce_sum_def, NULL, ST_RED_SUM, NULL},       {&st_graph_reduce_mean_def, NULL, ST_RED_SUM, "mean"},
+    {&st_graph_reduce_max_def, NULL, ST_RED_MAX, NULL},       {&st_graph_reduce_min_def, NULL, ST_RED_MIN, NULL},
+    {&st_graph_reduce_prod_def, NULL, ST_RED_PROD, NULL},     {&st_graph_reduce_l1_def, "abs", ST_RED_SUM, NULL},
+    {&st_graph_reduce_l2_def, "square", ST_RED_SUM, "sqrt"},  {&st_graph_reduce_sum_square_def, "square", ST_RED_SUM, NULL},
+    {&st_graph_reduce_log_sum_def, NULL, ST_RED_SUM, "log"},  {&st_graph_reduce_log_sum_exp_def, "exp", ST_RED_SUM, "log"},
+};
+
+/* Marks the reduced axes from the constant axes operand (none: all axes,
+ * or none with noop_with_empty_axes). */
+static bool st_red_mask(st_op *op, unsigned rank, bool *mask, st_diag *d) {
+  int64_t n = 0;
+  const st_attr *axes = NULL;
+  if (st_graph_has_operand(op, 1)) {
+    st_op *def = st_op_operand(op, 1)->def;
+    axes = def && def->def == &st_graph_constant_def ? st_op_get_attr(def, "value") : NULL;
+    if (!axes) return st_graph_lower_fail(op, d, "needs a constant axes operand");
+    n = st_type_num_elements(axes->type);
+  }
+  bool noop = st_op_attr_int(op, "noop_with_empty_axes", 0) != 0;
+  for (unsigned j = 0; j < rank; j++) mask[j] = n == 0 && !noop;
+  for (int64_t k = 0; k < n; k++) {
+    int64_t a;
+    if (!st_attr_elem_as_int(axes, k, &a)) return st_graph_lower_fail(op, d, "cannot read the axes");
+    if (a < 0) a += rank;
+    if (a < 0 || a >= (int64_t)rank) return st_graph_lower_fail(op, d, "axis out of range");
+    mask[a] = true;
+  }
+  return true;
+}
+
+bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  const st_red_rule *r = NULL;
+  for (size_t i = 0; i < sizeof st_red_rules / sizeof *st_red_rules; i++)
+    if (st_red_rules[i].def == op->def) r = &st_red_rules[i];
+  const st_type *xt = st_op_operand(op, 0)->type, *out = op->results[0].type, *elem = out->u.shaped.elem;
+  if (!r) return st_graph_lower_fail(op, d, "no loop form for this reduction yet");
+  if (!st_type_is_float(elem) || !st_lower_arith_for(elem, 'a'))
+    return st_graph_lower_fail(op, d, "element type not supported yet");
+  unsigned rank = xt->u.shaped.rank;
+  bool mask[ST_MAX_RANK], keep = out->u.shaped.rank == rank;
+  if (rank > ST_MAX_RANK || !st_red_mask(op, rank, mask, d)) return false;
+  st_dim rdims[ST_MAX_RANK];
+  unsigned nred = 0;
+  int64_t count = 1;
+  for (unsigned j = 0; j < rank; j++)
+    if (mask[j]) count *= rdims[nred++] = xt->u.shaped.dims[j];
+  st_value *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK], *ks[ST_MAX_RANK], *xi[ST_MAX_RANK];
+  if (!dst) return false;
+  st_builder in = st_lower_loops(lc, &lc->b, out->u.shaped.rank, out->u.shaped.dims, true, ivs);
+  st_value *acc = in.block ? st_lower_alloca(&in, elem) : NULL;
+  double init = r->combine == ST_RED_PROD ? 1 : r->combine == ST_RED_MAX ? -INFINITY : r->combine == ST_RED_MIN ? INFINITY : 0;
+  if (!acc || !st_lower_store(&in, st_lower_const(&in, elem, init), acc, NULL)) return false;
+  st_builder red = st_lower_loops(lc, &in, nred, rdims, false, ks);
+  if (!red.block) return false;
+  for (unsigned j = 0, o = 0, k = 0; j < rank; j++) {
+    xi[j] = mask[j] ? ks[k++] : ivs[o];
+    o += !mask[j] || keep;
+  }
+  st_value *x = st_lower_load(&red, lc->inputs[0], xi), *a = st_lower_load(&red, acc, NULL), *v;
+  if (r->map && !strcmp(r->map, "square")) x = st_lower_binary(&red, &st_arith_mulf_def, x, x);
+  else if (r->map) x = st_math1(&red, r->map, x);
+  switch (r->combine) {
+  case ST_RED_SUM: v = st_lower_binary(&red, &st_arith_addf_def, a, x); break;
+  case ST_RED_PROD: v = st_lower_binary(&red, &st_arith_mulf_def, a, x); break;
+  case ST_RED_MAX: v = st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "ogt", x, a), x, a); break;
+  default: v = st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "olt", x, a), x, a); break;
+  }
+  if (!st_lower_store(&red, v, acc, NULL)) return false;
+  st_value *y = st_lower_load(&in, acc, NULL);
+  if (r->finish && !strcmp(r->finish, "mean"))
+    y = st_lower_binary(&in, &st_arith_divf_def, y, st_lower_const(&in, elem, (double)count));
+  else if (r->finish) y = st_math1(&in, r->finish, y);
+  return st_lower_store(&in, y, dst, ivs);
+}
