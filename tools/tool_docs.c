@@ -1,9 +1,11 @@
-/* `strata docs passes|ops`: prints Markdown reference tables generated from
- * the pass registry and the dialect tables, so docs/generated/ never drifts
- * from the code (a lit test compares them). */
+/* `strata docs passes|ops|onnx-ops`: prints Markdown reference tables
+ * generated from the pass registry, the dialect tables and the ONNX mapping
+ * rows, so docs/generated/ never drifts from the code (a lit test compares
+ * them). */
 #include <stdio.h>
 #include <string.h>
 
+#include "frontend/onnx/onnx.h"
 #include "ir/dialect.h"
 #include "passes/pass.h"
 #include "tools/tool_common.h"
@@ -65,8 +67,11 @@ static void st_docs_ops(void) {
 int st_tool_docs(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "passes") == 0) st_docs_passes();
   else if (argc == 2 && strcmp(argv[1], "ops") == 0) st_docs_ops();
+  else if (argc == 2 && strcmp(argv[1], "onnx-ops") == 0) st_onnx_print_ops_table(stdout);
   else if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-    printf("usage: strata docs passes|ops\nPrints a Markdown reference table generated from the registries.\n");
-  else return st_tool_fail("docs", "expected 'passes' or 'ops' (see strata docs --help)");
+    printf("usage: strata docs passes|ops|onnx-ops\n"
+           "Prints a Markdown reference table generated from the registries: the passes, the ops of\n"
+           "every dialect, or the ONNX operators the frontend maps (with their opset ranges).\n");
+  else return st_tool_fail("docs", "expected 'passes', 'ops' or 'onnx-ops' (see strata docs --help)");
   return 0;
 }

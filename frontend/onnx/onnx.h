@@ -60,7 +60,7 @@ bool st_onnx_tensor_read_file(st_context *ctx, const char *path, st_tensor *out,
 bool st_onnx_tensor_parse(st_context *ctx, const void *bytes, size_t len, st_tensor *out, st_diag *d);
 bool st_onnx_tensor_write_file(const st_tensor *t, const char *name, const char *path, st_diag *d);
 
-/* Writes the Markdown table of supported operators (docs/onnx-ops.md). */
+/* Writes the Markdown table of supported operators (docs/generated/onnx-ops.md). */
 void st_onnx_print_ops_table(FILE *out);
 
 #endif
