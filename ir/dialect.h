@@ -31,10 +31,12 @@ enum {
 #define ST_VARIADIC (-1)
 
 /* The result of a fold hook: either an existing value that replaces the
- * (single) result, or a constant attribute to materialise in its place. */
+ * (single) result, or a constant attribute to materialise in its place.
+ * The caller sets `m`, the module a hook allocates a new attribute in. */
 typedef struct st_fold_result {
   st_value *value;
   const st_attr *attr;
+  st_module *m;
 } st_fold_result;
 
 /* A tensor for the reference interpreter: a type and row-major data. */
@@ -51,6 +53,7 @@ struct st_op_def {
   int num_results;     /* ST_VARIADIC for any number */
   int num_regions;
   unsigned traits;
+  unsigned shape_operands; /* bit i: operand i decides result types, so it must be constant when types are inferred */
 
   /* Checks the op's own rules; generic arity/terminator checks run first. */
   bool (*verify)(st_op *op, st_diag *d);

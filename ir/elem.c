@@ -126,7 +126,9 @@ uint8_t st_small_float_encode(st_type_kind kind, double v, bool saturate) {
   double max = st_small_float_decode(kind, (uint8_t)max_code);
   uint8_t sign = f->sign_bit >= 0 && signbit(v) ? (uint8_t)(1u << f->sign_bit) : 0;
   uint8_t nan = f->nan_code >= 0 ? (uint8_t)f->nan_code : (uint8_t)max_code;
-  if (isnan(v)) return nan;
+  /* A format without NaN (f4E2M1FN) takes NaN to -0, as ml_dtypes (and so
+   * the ONNX reference) does. */
+  if (isnan(v)) return f->nan_code >= 0 ? nan : (uint8_t)(1u << f->sign_bit);
   double a = fabs(v);
   if (f->sign_bit < 0 && signbit(v) && a != 0) return nan; /* no negative values at all */
   unsigned inf_code = f->ieee_special ? (((1u << f->ebits) - 1) << f->mbits) : 0;

@@ -2,11 +2,11 @@
  *
  * Every op goes on a worklist.  For each op taken off it: erase it if it is
  * pure and unused; otherwise fold it (its fold hook with the constant values
- * of its operands, then — if every operand is constant — its interpret hook,
- * materialising the result as a constant); otherwise run its canonicalize
- * pattern.  Whatever a change touches goes back on the worklist, until none
- * is left or the rewrite budget is spent (which is reported as an error:
- * patterns that never converge are bugs). */
+ * of its operands, NULL for the others; then, if every operand is
+ * constant, its interpret hook, materialising the result as a constant);
+ * otherwise run its canonicalize pattern.  Whatever a change touches goes
+ * back on the worklist, until none is left or the rewrite budget is spent
+ * (which is reported as an error: patterns that never converge are bugs). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,9 +54,9 @@ static bool st_fold_by_interpreting(st_rewriter *rw, st_op *op, const st_attr *c
     return false;
   const st_type *rt = op->results[0].type;
   int64_t n = st_type_num_elements(rt);
-  if (rt->kind != ST_TY_TENSOR || n < 0) return false;
+  if (rt->kind != ST_TY_TENSOR || n < 0 || (uint64_t)n > ST_FOLD_MAX_BYTES / st_dense_elem_size(st_type_elem(rt)))
+    return false;
   size_t out_bytes = (size_t)n * st_dense_elem_size(st_type_elem(rt));
-  if (out_bytes > ST_FOLD_MAX_BYTES) return false;
   st_tensor in[ST_FOLD_MAX_OPERANDS] = {{0}}, out = {rt, NULL, out_bytes};
   bool ok = true;
   for (unsigned i = 0; i < op->num_operands && ok; i++) {
@@ -85,12 +85,15 @@ static bool st_try_fold(st_rewriter *rw, st_op *op) {
   if (op->num_operands > ST_FOLD_MAX_OPERANDS || st_op_has_trait(op, ST_TRAIT_CONSTANT)) return false;
   bool all_const = op->num_operands > 0;
   for (unsigned i = 0; i < op->num_operands; i++) all_const = (consts[i] = st_value_const(op->operands[i].value)) && all_const;
-  st_fold_result r = {0};
+  /* The fold hook sees every op, not only those with constant operands: some
+   * results follow from operand types alone (graph.shape of a static tensor). */
+  st_fold_result r = {.m = rw->m};
   if (op->def->fold && op->num_results == 1 && op->def->fold(op, consts, &r)) {
     st_value *v = r.value;
     if (!v && r.attr) {
       st_op *c = st_materialize(rw, op, r.attr);
       v = c ? &c->results[0] : NULL;
+      if (v) v->name = op->results[0].name;
     }
     if (v) {
       st_rewriter_replace(rw, op, &v);

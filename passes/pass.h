@@ -65,5 +65,6 @@ bool st_pass_cse(st_module *m, bool *changed, st_diag *d);
 bool st_pass_dce(st_module *m, bool *changed, st_diag *d);
 bool st_pass_verify(st_module *m, bool *changed, st_diag *d);
 bool st_pass_lower_to_loops(st_module *m, bool *changed, st_diag *d);
+bool st_pass_memplan(st_module *m, bool *changed, st_diag *d);
 
 #endif

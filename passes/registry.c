@@ -17,6 +17,7 @@ static const st_pass st_pass_table[] = {
     {"dce", "erase pure ops whose results are unused, and resources nothing refers to", st_pass_dce},
     {"lower-to-loops", "tensors to buffers (outputs become arguments), each graph op to loop/arith/mem IR through its lower hook",
      st_pass_lower_to_loops},
+    {"memplan", "place every mem.alloc at an offset in one workspace arena by liveness (attrs: offset; memplan.arena, memplan.lower_bound)", st_pass_memplan},
     {"verify", "check the IR's structural rules and each op's own rules", st_pass_verify},
 };
 

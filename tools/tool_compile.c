@@ -126,8 +126,10 @@ static bool st_emit_native(const st_compile_opts *o, st_module *m, const st_comp
   const char *base = strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem;
   st_compile_c_ident(o->name ? o->name : base, prefix, sizeof prefix);
   double t0 = st_now();
-  st_llvm_options lo = {.target = o->target, .prefix = prefix, .opt_level = o->opt};
-  st_llvm_module *lm = st_llvm_compile(m, &lo, d);
+  char *signature = st_compile_signature_text(sig);
+  st_llvm_options lo = {.target = o->target, .prefix = prefix, .opt_level = o->opt, .signature = signature};
+  st_llvm_module *lm = signature ? st_llvm_compile(m, &lo, d) : NULL;
+  free(signature);
   double t1 = st_now(), t2 = t1, t3 = t1;
   bool ok = lm != NULL;
   if (ok && !strcmp(o->emit, "llvm")) {
@@ -174,6 +176,10 @@ int st_tool_compile(int argc, char **argv) {
   double t1 = st_now();
   if (o.passes.opts.timing) fprintf(stderr, "   %.6f  import %s\n", t1 - t0, o.model);
   bool ok = m && st_compile_signature_of(m, &sig, &d) && st_compile_lower(m, &o.passes.opts, &d);
+  st_op *main_fn = ok ? st_module_lookup_func(m, "main") : NULL;
+  if (ok && o.passes.opts.timing && main_fn && st_op_get_attr(main_fn, "memplan.arena"))
+    fprintf(stderr, "   memplan: arena %lld bytes, lower bound %lld bytes (the most bytes live at once)\n",
+            (long long)st_op_attr_int(main_fn, "memplan.arena", 0), (long long)st_op_attr_int(main_fn, "memplan.lower_bound", 0));
   if (ok && !strcmp(o.emit, "ir")) {
     st_print_options po = {.generic = o.passes.opts.print_generic, .resources = o.passes.opts.print_resources};
     char *text = st_print_module(m, &po);

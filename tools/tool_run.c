@@ -5,7 +5,9 @@
  * Inputs come from --data DIR (DIR/input_N.pb in argument order, the ONNX
  * test layout) and/or --input NAME=FILE (.pb TensorProto or .npy).  When DIR
  * holds output_N.pb files, each output is compared with the ONNX runner's
- * rule and the command exits 1 on any mismatch. */
+ * rule and the command exits 1 on any mismatch.  The input values also go
+ * to the importer: an input that decides a result shape (Reshape's shape, a
+ * Slice's starts...) is compiled in as a constant, with a note on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +32,9 @@ static const char st_run_help[] =
     "  --output-dir DIR, -o DIR  write output_N.pb for each output (and output_N.npy with --npy)\n"
     "  --npy                     also write .npy files\n"
     "  --rtol X, --atol X        comparison tolerances (default 1e-3 and 1e-7)\n"
-    "  --const-inputs            compile with the integer inputs of --data DIR as constants\n"
-    "                            (shape specialisation: shape and axes inputs fold)\n"
-    "  --print-ir                print the imported IR to stdout before running\n";
+    "  --print-ir                print the imported IR to stdout before running\n\n"
+    "Inputs that decide result shapes (Reshape's shape, Slice's starts, Resize's scales...)\n"
+    "are compiled in as constants with the values given (a note on stderr names them).\n";
 
 enum { ST_RUN_MAX_ARGS = 64 };
 
@@ -42,7 +44,7 @@ typedef struct st_run_opts {
   unsigned num_inputs;
   st_onnx_input_shape shapes[ST_RUN_MAX_ARGS];
   unsigned num_shapes;
-  bool npy, print_ir, const_inputs;
+  bool npy, print_ir;
   double rtol, atol;
 } st_run_opts;
 
@@ -54,6 +56,26 @@ static bool st_ends_with(const char *s, const char *suffix) {
 static bool st_file_exists(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool st_read_tensor(st_context *ctx, const char *path, st_tensor *t, st_diag *d) {
+  if (st_ends_with(path, ".npy")) return st_interp_npy_read(ctx, path, t, d);
+  return st_onnx_tensor_read_file(ctx, path, t, d);
+}
+
+/* Says on stderr which inputs shape specialisation bound to their values. */
+static void st_note_specialised(st_module *m, uint64_t bits) {
+  st_op *func = m && bits ? st_module_lookup_func(m, "main") : NULL;
+  st_block *body = func ? st_func_body(func) : NULL;
+  if (!body) return;
+  fprintf(stderr, "strata run: note: specialised on inputs:");
+  const char *sep = " ";
+  for (unsigned i = 0; i < body->num_args && i < 64; i++)
+    if (bits >> i & 1) {
+      fprintf(stderr, "%s%s", sep, body->args[i]->name ? body->args[i]->name : "?");
+      sep = ", ";
+    }
+  fprintf(stderr, " (their values are compiled in)\n");
 }
 
 static st_module *st_run_load(st_context *ctx, const st_run_opts *o, st_diag *d) {
@@ -68,25 +90,50 @@ static st_module *st_run_load(st_context *ctx, const st_run_opts *o, st_diag *d)
     }
     return m;
   }
-  st_onnx_options opts = {.num_input_shapes = o->num_shapes, .input_shapes = o->shapes};
-  st_tensor vals[ST_RUN_MAX_ARGS] = {{0}};
-  const st_tensor *consts[ST_RUN_MAX_ARGS] = {0};
-  for (unsigned i = 0; o->const_inputs && o->data && i < ST_RUN_MAX_ARGS; i++) {
+  /* Shape specialisation: the importer binds the inputs that shape operands
+   * depend on to the values given, so it needs them before it imports. */
+  st_tensor vals[2 * ST_RUN_MAX_ARGS] = {{0}};
+  const st_tensor *ptrs[2 * ST_RUN_MAX_ARGS] = {0};
+  const char *names[2 * ST_RUN_MAX_ARGS] = {0};
+  unsigned n = 0;
+  bool ok = true;
+  for (unsigned i = 0; ok && o->data && i < ST_RUN_MAX_ARGS; i++, n++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/input_%u.pb", o->data, i);
     if (!st_file_exists(path)) break;
-    if (!st_onnx_tensor_read_file(ctx, path, &vals[i], d)) return NULL;
-    if (st_type_is_int(st_type_elem(vals[i].type))) consts[i] = &vals[i], opts.num_const_inputs = i + 1;
+    ok = st_onnx_tensor_read_file(ctx, path, &vals[i], d);
+    ptrs[i] = &vals[i];
   }
-  opts.const_inputs = consts;
-  st_module *m = st_onnx_import_file(ctx, o->model, &opts, d);
-  for (unsigned i = 0; i < ST_RUN_MAX_ARGS; i++) free(vals[i].data);
+  /* --input N=FILE takes the place of DIR/input_N.pb; --input NAME=FILE is
+   * passed by name (named entries win in the importer). */
+  unsigned named = ST_RUN_MAX_ARGS;
+  for (unsigned k = 0; ok && k < o->num_inputs; k++) {
+    const char *eq = strchr(o->inputs[k], '=');
+    char *name = strndup(o->inputs[k], (size_t)(eq - o->inputs[k]));
+    char *end = NULL;
+    unsigned long pos = name ? strtoul(name, &end, 10) : 0;
+    bool numeric = name && *name && !*end && pos < ST_RUN_MAX_ARGS;
+    st_tensor t = {0};
+    ok = name && st_read_tensor(ctx, eq + 1, &t, d);
+    unsigned slot = numeric ? (unsigned)pos : named++;
+    free(vals[slot].data);
+    vals[slot] = t;
+    ptrs[slot] = ok ? &vals[slot] : NULL;
+    if (numeric) free(name);
+    else names[slot] = name;
+    if (numeric && slot >= n) n = slot + 1;
+  }
+  if (named > ST_RUN_MAX_ARGS) n = named;
+  uint64_t specialised = 0;
+  st_onnx_options opts = {.num_input_shapes = o->num_shapes, .input_shapes = o->shapes, .num_input_values = n,
+                          .input_values = ptrs, .input_value_names = names, .specialised = &specialised};
+  st_module *m = ok ? st_onnx_import_file(ctx, o->model, &opts, d) : NULL;
+  st_note_specialised(m, specialised);
+  for (unsigned i = 0; i < 2 * ST_RUN_MAX_ARGS; i++) {
+    free(vals[i].data);
+    free((char *)names[i]);
+  }
   return m;
-}
-
-static bool st_read_tensor(st_context *ctx, const char *path, st_tensor *t, st_diag *d) {
-  if (st_ends_with(path, ".npy")) return st_interp_npy_read(ctx, path, t, d);
-  return st_onnx_tensor_read_file(ctx, path, t, d);
 }
 
 /* The file for argument i: an --input naming it (or its number), else DIR/input_i.pb. */
@@ -230,6 +277,7 @@ static int st_run(st_context *ctx, const st_run_opts *o) {
 }
 
 int st_tool_run(int argc, char **argv) {
+  if (st_tool_run_is_native(argc, argv)) return st_tool_run_native(argc, argv); /* .so or -t host */
   st_run_opts o = {.target = "interp", .rtol = 1e-3, .atol = 1e-7};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -243,7 +291,6 @@ int st_tool_run(int argc, char **argv) {
     else if ((!strcmp(a, "--output-dir") || !strcmp(a, "-o")) && v) o.out_dir = argv[++i];
     else if (!strcmp(a, "--npy")) o.npy = true;
     else if (!strcmp(a, "--print-ir")) o.print_ir = true;
-    else if (!strcmp(a, "--const-inputs")) o.const_inputs = true;
     else if (!strcmp(a, "--rtol") && v) o.rtol = strtod(argv[++i], NULL);
     else if (!strcmp(a, "--atol") && v) o.atol = strtod(argv[++i], NULL);
     else if (!strcmp(a, "--input") && v) {

@@ -8,6 +8,8 @@
  *   void PREFIX_run_ws(void *in0, ..., void *out0, ..., void *workspace);
  *   int  PREFIX_run(void *in0, ..., void *out0, ...);   (mallocs the workspace; 1 if that fails)
  *   long PREFIX_workspace_size(void);                    (bytes, 64-byte aligned)
+ *   const char *PREFIX_signature(void);                  (inputs, outputs, kernels as text)
+ *   void (*PREFIX_trace_hook)(int kernel, int end);      (NULL; when set, called around each kernel)
  *
  * Every mem.alloc becomes a slice of the workspace, so one compiled model is
  * reentrant: each call brings its own workspace.  Weights (mem.constant)
@@ -25,6 +27,9 @@ typedef struct st_llvm_options {
   const char *target; /* "host" (default, NULL), "x86_64" or "aarch64", or a full triple */
   const char *prefix; /* symbol prefix; NULL = "model" */
   int opt_level;      /* 0..3; -1 = 3 */
+  /* Text returned by PREFIX_signature() (NULL: none), before the kernel
+   * lines codegen adds; runtime/api/run_library.c reads it. */
+  const char *signature;
 } st_llvm_options;
 
 typedef struct st_llvm_module st_llvm_module;
@@ -50,6 +55,9 @@ st_llvm_jit *st_llvm_jit_create(st_llvm_module *lm, st_diag *d);
 /* The address of PREFIX_run_ws: void f(void *...args, void *workspace). */
 void *st_llvm_jit_entry(const st_llvm_jit *j);
 uint64_t st_llvm_jit_workspace_size(const st_llvm_jit *j);
+/* The address of any exported symbol (PREFIX_signature, PREFIX_trace_hook
+ * ...); NULL when there is none.  Takes the JIT's session lock. */
+void *st_llvm_jit_lookup(const st_llvm_jit *j, const char *name);
 void st_llvm_jit_destroy(st_llvm_jit *j);
 
 #endif

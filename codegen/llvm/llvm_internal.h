@@ -19,6 +19,11 @@ struct st_llvm_module {
   char *triple;
   char prefix[128];
   uint64_t workspace;
+  /* "kernel\tK\tNAME\n" per traced kernel (top-level loop nests of one
+   * graph op), appended to PREFIX_signature's text; malloc'd */
+  char *kernels;
+  size_t kernels_len;
+  unsigned num_kernels;
 };
 
 typedef struct st_llvm_fn {
@@ -29,6 +34,7 @@ typedef struct st_llvm_fn {
   LLVMValueRef ws;           /* the workspace argument */
   st_ptrmap vals;            /* st_value -> LLVMValueRef */
   unsigned num_globals;
+  LLVMValueRef trace_hook;   /* global: void (*PREFIX_trace_hook)(int kernel, int end) */
   st_diag *d;
 } st_llvm_fn;
 

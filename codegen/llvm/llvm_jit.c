@@ -62,6 +62,16 @@ st_llvm_jit *st_llvm_jit_create(st_llvm_module *lm, st_diag *d) {
 }
 
 void *st_llvm_jit_entry(const st_llvm_jit *j) { return j->entry; }
+
+void *st_llvm_jit_lookup(const st_llvm_jit *j, const char *name) {
+  LLVMOrcExecutorAddress addr = 0;
+  LLVMErrorRef e = LLVMOrcLLJITLookup(j->jit, &addr, name);
+  if (e) {
+    LLVMConsumeError(e);
+    return NULL;
+  }
+  return (void *)(uintptr_t)addr;
+}
 uint64_t st_llvm_jit_workspace_size(const st_llvm_jit *j) { return j->workspace; }
 
 void st_llvm_jit_destroy(st_llvm_jit *j) {

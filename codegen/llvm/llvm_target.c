@@ -110,6 +110,33 @@ out:
   LLVMDisposeBuilder(b);
 }
 
+/* const char *PREFIX_signature(void): the caller's text, then the kernels. */
+static bool st_add_signature(st_llvm_module *lm, const char *sig) {
+  size_t a = sig ? strlen(sig) : 0, n = a + lm->kernels_len;
+  char *text = malloc(n + 1);
+  if (!text) return false;
+  memcpy(text, sig ? sig : "", a);
+  memcpy(text + a, lm->kernels ? lm->kernels : "", lm->kernels_len);
+  text[n] = 0;
+  LLVMContextRef c = lm->ctx;
+  LLVMValueRef init = LLVMConstStringInContext(c, text, (unsigned)n, 0);
+  free(text);
+  char name[160];
+  snprintf(name, sizeof name, "%s.signature", lm->prefix);
+  LLVMValueRef g = LLVMAddGlobal(lm->mod, LLVMTypeOf(init), name);
+  LLVMSetInitializer(g, init);
+  LLVMSetGlobalConstant(g, 1);
+  LLVMSetLinkage(g, LLVMPrivateLinkage);
+  LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0);
+  snprintf(name, sizeof name, "%s_signature", lm->prefix);
+  LLVMValueRef fn = LLVMAddFunction(lm->mod, name, LLVMFunctionType(ptr, NULL, 0, 0));
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
+  LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c, fn, "entry"));
+  LLVMBuildRet(b, g);
+  LLVMDisposeBuilder(b);
+  return true;
+}
+
 static bool st_llvm_error(LLVMErrorRef e, const char *what, st_diag *d) {
   if (!e) return true;
   char *msg = LLVMGetErrorMessage(e);
@@ -140,6 +167,10 @@ st_llvm_module *st_llvm_compile(const st_module *m, const st_llvm_options *opts,
     ok = st_llvm_translate_main(lm, m, &nargs, d);
   }
   if (ok) st_add_wrappers(lm, nargs);
+  if (ok && !st_add_signature(lm, o.signature)) {
+    st_diag_error(d, st_loc_unknown(), "llvm codegen: out of memory");
+    ok = false;
+  }
   char *msg = NULL;
   if (ok && LLVMVerifyModule(lm->mod, LLVMReturnStatusAction, &msg)) {
     st_diag_error(d, st_loc_unknown(), "llvm codegen: invalid LLVM module (a codegen bug): %s", msg);
@@ -168,6 +199,7 @@ void st_llvm_destroy(st_llvm_module *lm) {
   if (lm->tm) LLVMDisposeTargetMachine(lm->tm);
   if (lm->tsctx) LLVMOrcDisposeThreadSafeContext(lm->tsctx);
   free(lm->triple);
+  free(lm->kernels);
   free(lm);
 }
 

@@ -75,8 +75,12 @@ static uint64_t st_buffer_bytes(const st_type *t) {
 
 static bool st_emit_alloc(st_llvm_fn *f, st_op *op) {
   LLVMTypeRef i8 = LLVMInt8TypeInContext(f->lm->ctx);
-  LLVMValueRef off = LLVMConstInt(LLVMInt64TypeInContext(f->lm->ctx), f->lm->workspace, 0);
-  f->lm->workspace += (st_buffer_bytes(op->results[0].type) + 63) & ~(uint64_t)63;
+  /* memplan's offset when it ran, else the next slice in program order. */
+  const st_attr *planned = st_op_get_attr(op, "offset");
+  uint64_t size = (st_buffer_bytes(op->results[0].type) + 63) & ~(uint64_t)63;
+  uint64_t at = planned && planned->kind == ST_ATTR_INT ? (uint64_t)planned->u.i : f->lm->workspace;
+  LLVMValueRef off = LLVMConstInt(LLVMInt64TypeInContext(f->lm->ctx), at, 0);
+  if (at + size > f->lm->workspace) f->lm->workspace = at + size;
   return st_set(f, &op->results[0], LLVMBuildInBoundsGEP2(f->b, i8, f->ws, &off, 1, st_name(&op->results[0])));
 }
 
@@ -312,6 +316,64 @@ static bool st_emit_block(st_llvm_fn *f, st_block *blk) {
   return true;
 }
 
+/* ---- kernels and the trace hook ---- */
+
+/* if (PREFIX_trace_hook) PREFIX_trace_hook(kernel, end); */
+static void st_emit_trace(st_llvm_fn *f, unsigned kernel, int end) {
+  LLVMContextRef c = f->lm->ctx;
+  LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0), i32 = LLVMInt32TypeInContext(c);
+  LLVMTypeRef params[2] = {i32, i32}, fty = LLVMFunctionType(LLVMVoidTypeInContext(c), params, 2, 0);
+  LLVMValueRef hook = LLVMBuildLoad2(f->b, ptr, f->trace_hook, "hook");
+  LLVMBasicBlockRef call = LLVMAppendBasicBlockInContext(c, f->fn, "trace");
+  LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(c, f->fn, "traced");
+  LLVMBuildCondBr(f->b, LLVMBuildIsNull(f->b, hook, ""), next, call);
+  LLVMPositionBuilderAtEnd(f->b, call);
+  LLVMValueRef args[2] = {LLVMConstInt(i32, kernel, 0), LLVMConstInt(i32, (unsigned long long)end, 0)};
+  LLVMBuildCall2(f->b, fty, hook, args, 2, "");
+  LLVMBuildBr(f->b, next);
+  LLVMPositionBuilderAtEnd(f->b, next);
+}
+
+static bool st_same_loc(st_loc a, st_loc b) {
+  return a.kind == b.kind && a.line == b.line && a.col == b.col &&
+         (a.file_or_name == b.file_or_name || (a.file_or_name && b.file_or_name && !strcmp(a.file_or_name, b.file_or_name)));
+}
+
+static bool st_add_kernel(st_llvm_module *lm, st_loc loc) {
+  char line[512];
+  int n = loc.kind == ST_LOC_NAME ? snprintf(line, sizeof line, "kernel\t%u\t%s\n", lm->num_kernels, loc.file_or_name)
+          : loc.kind == ST_LOC_FILE ? snprintf(line, sizeof line, "kernel\t%u\t%s:%u\n", lm->num_kernels, loc.file_or_name, loc.line)
+                                    : snprintf(line, sizeof line, "kernel\t%u\tkernel%u\n", lm->num_kernels, lm->num_kernels);
+  if (n < 0 || (size_t)n >= sizeof line) n = snprintf(line, sizeof line, "kernel\t%u\tkernel%u\n", lm->num_kernels, lm->num_kernels);
+  char *k = realloc(lm->kernels, lm->kernels_len + (size_t)n + 1);
+  if (!k) return false;
+  memcpy(k + lm->kernels_len, line, (size_t)n + 1);
+  lm->kernels = k;
+  lm->kernels_len += (size_t)n;
+  lm->num_kernels++;
+  return true;
+}
+
+/* The body of @main: each run of top-level loop nests from one graph op
+ * (one location) is a kernel, bracketed by trace-hook calls. */
+static bool st_emit_main_body(st_llvm_fn *f, st_block *body) {
+  bool open = false;
+  st_loc cur = st_loc_unknown();
+  for (st_op *op = body->first; op; op = op->next) {
+    bool loop = op->def == &st_loop_for_def || op->def == &st_loop_parallel_def;
+    bool ends = op->def == &st_func_return_def || (loop && open && !st_same_loc(op->loc, cur));
+    if (open && ends) st_emit_trace(f, f->lm->num_kernels - 1, 1), open = false;
+    if (loop && !open) {
+      if (!st_add_kernel(f->lm, op->loc)) return false;
+      st_emit_trace(f, f->lm->num_kernels - 1, 0);
+      open = true;
+      cur = op->loc;
+    }
+    if (!st_emit_op(f, op)) return false;
+  }
+  return true;
+}
+
 bool st_llvm_translate_main(st_llvm_module *lm, const st_module *m, unsigned *num_args, st_diag *d) {
   st_op *main_fn = st_module_lookup_func(m, "main");
   st_block *body = main_fn ? st_func_body(main_fn) : NULL;
@@ -352,11 +414,14 @@ bool st_llvm_translate_main(st_llvm_module *lm, const st_module *m, unsigned *nu
     }
   }
   f.ws = LLVMGetParam(f.fn, n);
+  snprintf(name, sizeof name, "%s_trace_hook", lm->prefix);
+  f.trace_hook = LLVMAddGlobal(lm->mod, ptr, name);
+  LLVMSetInitializer(f.trace_hook, LLVMConstPointerNull(ptr));
   f.b = LLVMCreateBuilderInContext(lm->ctx);
   f.allocas = LLVMAppendBasicBlockInContext(lm->ctx, f.fn, "entry");
   LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(lm->ctx, f.fn, "start");
   LLVMPositionBuilderAtEnd(f.b, start);
-  bool ok = st_emit_block(&f, body);
+  bool ok = st_emit_main_body(&f, body);
   if (ok) {
     LLVMPositionBuilderAtEnd(f.b, f.allocas);
     LLVMBuildBr(f.b, start);

@@ -12,6 +12,7 @@
 
 #include "frontend/onnx/onnx_internal.h"
 #include "ir/dialects/dialects.h"
+#include "ir/dialects/graph_dtype.h"
 #include "ir/print.h"
 #include "ir/verify.h"
 
@@ -210,10 +211,10 @@ static const st_type *st_input_type(st_onnx_importer *im, const Onnx__ValueInfoP
     return NULL;
   }
   const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
-  const st_type *elem = st_onnx_elem_type(im->ctx, tt->elem_type);
+  const st_type *elem = st_graph_dtype_type(im->ctx, tt->elem_type);
   if (!elem) {
     st_diag_error(d, st_loc_unknown(), "graph input '%s' has element type %s, which Strata does not support", name,
-                  st_onnx_dtype_name(tt->elem_type));
+                  st_graph_dtype_name(tt->elem_type));
     return NULL;
   }
   const st_onnx_input_shape *ov = st_find_override(im, name);
@@ -260,7 +261,7 @@ bool st_onnx_type_agrees(st_onnx_importer *im, const Onnx__ValueInfoProto *vi, c
   if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) return true;
   const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
   if (t->kind != ST_TY_TENSOR) return false;
-  if (tt->has_elem_type && tt->elem_type != 0 && st_onnx_elem_type(im->ctx, tt->elem_type) != t->u.shaped.elem)
+  if (tt->has_elem_type && tt->elem_type != 0 && st_graph_dtype_type(im->ctx, tt->elem_type) != t->u.shaped.elem)
     return false;
   if (!tt->shape) return true;
   if (tt->shape->n_dim != t->u.shaped.rank) return false;
@@ -331,6 +332,7 @@ static st_op *st_create_main(st_onnx_importer *im, const Onnx__GraphProto *g, st
   st_region_push_block(&func->regions[0], body);
   st_block_append(st_module_body(im->m), func);
   im->b = st_builder_at_end(im->m, body);
+  im->main_body = body;
   for (size_t i = 0; i < im->opts.num_input_shapes; i++) {
     const st_onnx_input_shape *s = &im->opts.input_shapes[i];
     bool found = false;
@@ -403,8 +405,9 @@ static bool st_check_opsets(const Onnx__ModelProto *mp, st_diag *d) {
   return true;
 }
 
-static st_module *st_import_model(st_context *ctx, const Onnx__ModelProto *mp, const char *dir,
-                                  const st_onnx_options *opts, st_diag *d) {
+st_module *st_onnx_import_model(st_context *ctx, const Onnx__ModelProto *mp, const char *dir,
+                                const st_onnx_options *opts, uint64_t *needed_inputs, st_diag *d) {
+  *needed_inputs = 0;
   if (!st_check_opsets(mp, d)) return NULL;
   const Onnx__GraphProto *g = mp->graph;
   st_onnx_importer im = {.ctx = ctx, .model = mp, .dir = dir, .opsets = mp->opset_import,
@@ -425,6 +428,7 @@ static st_module *st_import_model(st_context *ctx, const Onnx__ModelProto *mp, c
   }
   st_onnx_scope_free(&top);
   st_onnx_scope_free(&im.value_info);
+  *needed_inputs = im.needed_inputs;
   if (!ok) {
     st_module_destroy(im.m);
     return NULL;
@@ -436,7 +440,7 @@ st_module *st_onnx_import_bytes(st_context *ctx, const void *data, size_t len, c
                                 const st_onnx_options *opts, st_diag *d) {
   Onnx__ModelProto *mp = st_onnx_decode_model(data, len, d);
   if (!mp) return NULL;
-  st_module *m = st_import_model(ctx, mp, dir, opts, d);
+  st_module *m = st_onnx_import_specialised(ctx, mp, dir, opts, d);
   onnx__model_proto__free_unpacked(mp, NULL);
   return m;
 }

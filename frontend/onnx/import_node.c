@@ -114,16 +114,38 @@ unsigned st_onnx_node_attrs(st_onnx_importer *im, const st_onnx_node *node, st_n
 
 /* ---- building and folding ---- */
 
-/* Folds op (detached, result types set) when all its operands are constant:
- * runs its interpret hook and returns the graph.constant holding the result.
- * NULL with *failed false when it does not fold. */
+/* The op's fold hook, given the constants among its operands (NULL for the
+ * others): a result that follows from operand types alone (graph.shape of a
+ * static tensor) becomes a graph.constant even when no operand is constant.
+ * Folds to an existing value are left to canonicalize: callers of
+ * st_onnx_build expect the op they asked for or a constant. */
+static st_op *st_fold_hook(st_onnx_importer *im, st_op *op) {
+  enum { MAX_OPERANDS = 16 };
+  if (!op->def->fold || op->num_results != 1 || op->num_operands > MAX_OPERANDS || op->num_regions) return NULL;
+  const st_attr *consts[MAX_OPERANDS];
+  for (unsigned i = 0; i < op->num_operands; i++) consts[i] = st_value_const(st_op_operand(op, i));
+  st_fold_result r = {.m = im->m};
+  if (!op->def->fold(op, consts, &r) || !r.attr || r.attr->type != op->results[0].type) return NULL;
+  st_value *v = st_onnx_constant(im, r.attr);
+  if (v) v->def->loc = op->loc;
+  return v ? v->def : NULL;
+}
+
+/* Folds op (detached, result types set): through its fold hook, or, when
+ * all its operands are constant, by running its interpret hook; returns the
+ * graph.constant holding the result.  NULL with *failed false when it does
+ * not fold. */
 static st_op *st_try_fold(st_onnx_importer *im, st_op *op, bool *failed, st_diag *d) {
   *failed = false;
+  st_op *c = st_fold_hook(im, op);
+  if (c) return c;
   if (!st_op_has_trait(op, ST_TRAIT_PURE) || !op->def->interpret || op->num_results != 1 || op->num_regions) return NULL;
   const st_type *rt = op->results[0].type;
   if (rt->kind != ST_TY_TENSOR || !st_type_has_static_shape(rt)) return NULL;
-  size_t out_bytes = (size_t)st_type_num_elements(rt) * st_dense_elem_size(rt->u.shaped.elem);
-  if (out_bytes > ST_ONNX_MAX_FOLD) return NULL;
+  size_t esz = st_dense_elem_size(rt->u.shaped.elem);
+  int64_t count = st_type_num_elements(rt);
+  if (count < 0 || (uint64_t)count > ST_ONNX_MAX_FOLD / esz) return NULL;
+  size_t out_bytes = (size_t)count * esz;
   st_tensor *ins = calloc(op->num_operands + 1, sizeof *ins);
   void **owned = calloc(op->num_operands + 1, sizeof *owned);
   bool ok = ins && owned;
@@ -183,6 +205,16 @@ static bool st_check_arity(const st_onnx_node *node, const st_op_def *def, unsig
   return true;
 }
 
+/* A hostile file can ask for dims whose product overflows the byte counts
+ * that interpreting and folding compute: results stay under 2^40 bytes. */
+static bool st_sane_type(const st_onnx_node *node, const st_op_def *def, unsigned i, const st_type *t, st_diag *d) {
+  if (!st_type_is_shaped(t) || !st_type_has_static_shape(t)) return true;
+  int64_t n = st_type_num_elements(t);
+  if (n >= 0 && (uint64_t)n <= ((uint64_t)1 << 40) / st_dense_elem_size(st_type_elem(t))) return true;
+  st_diag_error(d, node->loc, "%s: result %u of '%s' would be larger than 2^40 bytes", node->op_type, i, def->name);
+  return false;
+}
+
 static st_op *st_create(st_onnx_importer *im, const st_onnx_node *node, const st_op_def *def, unsigned nops,
                         st_value *const *ops, unsigned nres, const st_type *const *types, unsigned nattrs,
                         const st_named_attr *attrs) {
@@ -223,10 +255,22 @@ st_op *st_onnx_build(st_onnx_importer *im, const st_onnx_node *node, const st_op
   st_op *op = st_create(im, node, def, num_operands, operands, nres, types, n, attrs);
   if (!op) return NULL;
   if (!def->infer_types(op, im->ctx, types, d)) {
+    /* Shape specialisation (import_specialise.c) binds what these depend on. */
+    for (unsigned i = 0; i < num_operands && i < 32; i++) {
+      const st_op *p = operands[i]->def;
+      bool none = p && p->def == &st_graph_none_def;
+      if ((def->shape_operands >> i & 1) && !none && !st_value_const(operands[i])) st_onnx_need_constant(im, operands[i]);
+    }
     st_op_erase(op);
     return NULL;
   }
-  for (unsigned i = 0; i < nres; i++) op->results[i].type = types[i];
+  for (unsigned i = 0; i < nres; i++) {
+    if (!st_sane_type(node, def, i, types[i], d)) {
+      st_op_erase(op);
+      return NULL;
+    }
+    op->results[i].type = types[i];
+  }
   return st_finish(im, op, d);
 }
 
@@ -257,6 +301,7 @@ st_value *st_onnx_reshape(st_onnx_importer *im, const st_onnx_node *node, st_val
 int st_onnx_const_ints(st_onnx_importer *im, const st_onnx_node *node, st_value *v, const char *what, int64_t *out,
                        int max, st_diag *d) {
   const st_attr *a = st_value_const(v);
+  if (!a) st_onnx_need_constant(im, v);
   if (!a || !st_type_is_int(st_type_elem(a->type)) || a->type->u.shaped.rank > 1) {
     st_diag_error(d, node->loc, "%s input of %s must be a constant 1-D integer tensor (static shapes only)", what,
                   node->op_type);

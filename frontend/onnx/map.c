@@ -13,6 +13,7 @@ extern const st_onnx_map_group st_onnx_map_elementwise;
 extern const st_onnx_map_group st_onnx_map_nn;
 extern const st_onnx_map_group st_onnx_map_reduce;
 extern const st_onnx_map_group st_onnx_map_shape;
+extern const st_onnx_map_group st_onnx_map_control;
 
 static const st_onnx_map_group *const st_onnx_map_groups[] = {
     &st_onnx_map_core,
@@ -20,6 +21,7 @@ static const st_onnx_map_group *const st_onnx_map_groups[] = {
     &st_onnx_map_reduce,
     &st_onnx_map_shape,
     &st_onnx_map_nn,
+    &st_onnx_map_control,
 };
 
 static const unsigned st_onnx_num_groups = sizeof st_onnx_map_groups / sizeof *st_onnx_map_groups;

@@ -35,10 +35,9 @@ static st_value *st_shape_map_const(st_onnx_importer *im, const st_type *elem, c
   size_t esz = st_dense_elem_size(elem);
   unsigned char buf[ST_SHAPE_MAX_INTS * 8];
   if (n > ST_SHAPE_MAX_INTS) return NULL;
-  for (unsigned i = 0; i < n; i++) {
-    if (st_type_is_float(elem)) st_elem_store_f(elem, buf, i, v[i]);
-    else st_elem_store_i(elem, buf, i, (int64_t)v[i]);
-  }
+  /* st_elem_store_f truncates to integer types, clamping out-of-range and NaN
+   * values (a file's float attribute may hold anything). */
+  for (unsigned i = 0; i < n; i++) st_elem_store_f(elem, buf, i, v[i]);
   return st_onnx_constant(im, st_attr_dense(m, t, buf, esz * n, false));
 }
 

@@ -37,6 +37,18 @@ typedef struct st_onnx_options {
    * (Reshape's shape, Expand's shape...) fold to static shapes. */
   unsigned num_const_inputs;
   const st_tensor *const *const_inputs;
+  /* Automatic shape specialisation: the values the model will run with, by
+   * position as above.  When an operand that decides result types
+   * (st_op_def.shape_operands, or Reshape's shape) is not constant, the
+   * importer binds exactly the graph inputs that operand depends on to
+   * these values, as const_inputs, and imports again.  Entry i is for input
+   * i, or, when `input_value_names` gives it a name, for the input of that
+   * name (named entries win).  Inputs past the 64th are never bound.
+   * `specialised`, when not NULL, receives bit i for each input i bound. */
+  unsigned num_input_values;
+  const st_tensor *const *input_values;
+  const char *const *input_value_names; /* NULL, or one name (or NULL) per entry */
+  uint64_t *specialised;
 } st_onnx_options;
 
 /* Imports the model in `path`; external data is looked up beside it. */

@@ -24,10 +24,7 @@ static inline const char *st_onnx_str(const char *s) { return s ? s : ""; }
 const char *st_onnx_norm_domain(const char *domain);
 
 /* ---- tensors (onnx_tensor.c) ---- */
-/* The element type of an ONNX data type, NULL when Strata has none. */
-const st_type *st_onnx_elem_type(st_context *ctx, int32_t dtype);
-const char *st_onnx_dtype_name(int32_t dtype);
-int32_t st_onnx_dtype_of(const st_type *elem); /* 0 if none */
+/* Data type numbers map to element types through ir/dialects/graph_dtype.h. */
 /* Decodes tp (typed fields, raw_data or external data under `dir`) into a
  * malloc'd row-major buffer (int4 unpacked one per byte, bool one byte). */
 bool st_onnx_tensor_decode(st_context *ctx, const Onnx__TensorProto *tp, const char *dir, st_tensor *out, st_loc loc,
@@ -70,6 +67,8 @@ struct st_onnx_importer {
   const Onnx__NodeProto *caller;   /* the node whose function is being inlined */
   unsigned depth;                  /* function inlining depth */
   unsigned counter;                /* for made-up node and resource names */
+  st_block *main_body;             /* the body of func @main */
+  uint64_t needed_inputs;          /* bit i: a shape operand depends on argument i (import_specialise.c) */
 };
 
 bool st_onnx_scope_bind(st_onnx_scope *s, const char *name, st_value *v);
@@ -85,6 +84,19 @@ bool st_onnx_import_node(st_onnx_importer *im, const Onnx__NodeProto *np, st_dia
 st_value *st_onnx_const_tensor(st_onnx_importer *im, st_tensor *t, const char *name, st_loc loc);
 /* Whether t agrees with what vi declares (unknown parts agree). */
 bool st_onnx_type_agrees(st_onnx_importer *im, const Onnx__ValueInfoProto *vi, const st_type *t);
+/* Imports a decoded model with the options as given (import.c); on failure
+ * *needed_inputs holds the arguments that non-constant shape operands
+ * depend on. */
+st_module *st_onnx_import_model(st_context *ctx, const Onnx__ModelProto *mp, const char *dir,
+                                const st_onnx_options *opts, uint64_t *needed_inputs, st_diag *d);
+/* ---- shape specialisation (import_specialise.c) ---- */
+/* Records that `v` must be constant for result types to be known: marks
+ * the arguments of func @main that v depends on in im->needed_inputs. */
+void st_onnx_need_constant(st_onnx_importer *im, st_value *v);
+/* st_onnx_import_model, retried with the graph inputs that shape operands
+ * depend on bound to opts->input_values. */
+st_module *st_onnx_import_specialised(st_context *ctx, const Onnx__ModelProto *mp, const char *dir,
+                                      const st_onnx_options *opts, st_diag *d);
 /* A tensor view of a constant attribute (splats expanded into *owned). */
 bool st_onnx_attr_tensor(const st_attr *a, st_tensor *t, void **owned);
 

@@ -1,5 +1,5 @@
 /* TensorProto <-> row-major buffers, for every ONNX data type Strata has an
- * element type for.
+ * element type for (the one table of ir/dialects/graph_dtype.h).
  *
  * Values come from raw_data (packed little-endian; 2- and 4-bit types packed
  * four or two per byte, first element in the low bits), from the typed
@@ -12,55 +12,15 @@
 #include <string.h>
 
 #include "frontend/onnx/onnx_internal.h"
+#include "ir/dialects/graph_dtype.h"
 #include "ir/elem.h"
-
-typedef struct st_onnx_dtype {
-  int32_t code;
-  const char *name;
-  st_type_kind kind; /* ST_TY_NONE: no Strata element type */
-} st_onnx_dtype;
-
-static const st_onnx_dtype st_onnx_dtypes[] = {
-    {1, "float32", ST_TY_F32},        {2, "uint8", ST_TY_U8},          {3, "int8", ST_TY_I8},
-    {4, "uint16", ST_TY_U16},         {5, "int16", ST_TY_I16},         {6, "int32", ST_TY_I32},
-    {7, "int64", ST_TY_I64},          {8, "string", ST_TY_NONE},       {9, "bool", ST_TY_I1},
-    {10, "float16", ST_TY_F16},       {11, "float64", ST_TY_F64},      {12, "uint32", ST_TY_U32},
-    {13, "uint64", ST_TY_U64},        {14, "complex64", ST_TY_NONE},   {15, "complex128", ST_TY_NONE},
-    {16, "bfloat16", ST_TY_BF16},     {17, "float8e4m3fn", ST_TY_F8E4M3FN},
-    {18, "float8e4m3fnuz", ST_TY_F8E4M3FNUZ}, {19, "float8e5m2", ST_TY_F8E5M2},
-    {20, "float8e5m2fnuz", ST_TY_F8E5M2FNUZ}, {21, "uint4", ST_TY_U4}, {22, "int4", ST_TY_I4},
-    {23, "float4e2m1", ST_TY_F4E2M1FN}, {24, "float8e8m0", ST_TY_F8E8M0FNU}, {25, "uint2", ST_TY_U2},
-    {26, "int2", ST_TY_I2},
-};
-
-static const st_onnx_dtype *st_dtype_find(int32_t code) {
-  for (size_t i = 0; i < sizeof st_onnx_dtypes / sizeof *st_onnx_dtypes; i++)
-    if (st_onnx_dtypes[i].code == code) return &st_onnx_dtypes[i];
-  return NULL;
-}
-
-const st_type *st_onnx_elem_type(st_context *ctx, int32_t dtype) {
-  const st_onnx_dtype *t = st_dtype_find(dtype);
-  return t && t->kind != ST_TY_NONE ? st_type_scalar(ctx, t->kind) : NULL;
-}
-
-const char *st_onnx_dtype_name(int32_t dtype) {
-  const st_onnx_dtype *t = st_dtype_find(dtype);
-  return t ? t->name : "undefined";
-}
-
-int32_t st_onnx_dtype_of(const st_type *elem) {
-  for (size_t i = 0; i < sizeof st_onnx_dtypes / sizeof *st_onnx_dtypes; i++)
-    if (st_onnx_dtypes[i].kind == elem->kind && st_onnx_dtypes[i].kind != ST_TY_NONE) return st_onnx_dtypes[i].code;
-  return 0;
-}
 
 const st_type *st_onnx_tensor_type(st_context *ctx, const Onnx__TensorProto *tp, st_loc loc, st_diag *d) {
   const char *name = st_onnx_str(tp->name);
-  const st_type *elem = st_onnx_elem_type(ctx, tp->data_type);
+  const st_type *elem = st_graph_dtype_type(ctx, tp->data_type);
   if (!elem) {
     st_diag_error(d, loc, "tensor '%s' has element type %s (%d), which Strata does not support", name,
-                  st_onnx_dtype_name(tp->data_type), (int)tp->data_type);
+                  st_graph_dtype_name(tp->data_type), (int)tp->data_type);
     return NULL;
   }
   if (tp->n_dims > ST_ONNX_MAX_RANK) {
@@ -236,7 +196,7 @@ bool st_onnx_tensor_read_file(st_context *ctx, const char *path, st_tensor *out,
 
 bool st_onnx_tensor_write_file(const st_tensor *t, const char *name, const char *path, st_diag *d) {
   const st_type *elem = st_type_elem(t->type);
-  int32_t dtype = st_onnx_dtype_of(elem);
+  int64_t dtype = st_graph_dtype_code(elem);
   if (!dtype || t->type->kind != ST_TY_TENSOR) {
     st_diag_error(d, st_loc_unknown(), "cannot write a tensor of this type as ONNX");
     return false;
@@ -248,7 +208,7 @@ bool st_onnx_tensor_write_file(const st_tensor *t, const char *name, const char 
   tp.n_dims = rank;
   tp.dims = dims;
   tp.has_data_type = 1;
-  tp.data_type = dtype;
+  tp.data_type = (int32_t)dtype;
   tp.name = (char *)(name ? name : "");
   size_t n = (size_t)st_type_num_elements(t->type);
   uint8_t *packed = NULL;

@@ -24,6 +24,11 @@ bool st_graph_type_error(st_op *op, st_diag *d, const char *what, const st_type 
 }
 
 bool st_graph_expect_tensor(st_op *op, unsigned i, st_diag *d) {
+  /* Variadic ops reach here with whatever operand count a file gave them. */
+  if (i >= op->num_operands) {
+    st_diag_error(d, op->loc, "'%s' op expects at least %u operands, got %u", op->def->name, i + 1, op->num_operands);
+    return false;
+  }
   const st_type *t = st_op_operand(op, i)->type;
   if (t->kind == ST_TY_TENSOR) return true;
   char what[64];
@@ -151,6 +156,7 @@ static bool st_matmul_infer(st_op *op, st_context *ctx, const st_type **results,
 /* ---- graph.gemm: alpha * op(A) * op(B) + beta * C ---- */
 
 static bool st_gemm_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   if (op->num_operands < 2 || op->num_operands > 3) {
     st_diag_error(d, op->loc, "'graph.gemm' op expects 2 or 3 operands, got %u", op->num_operands);
     return false;
@@ -226,6 +232,7 @@ bool st_conv_params(st_op *op, st_conv_geom *g, st_diag *d) {
 }
 
 static bool st_conv_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   if (op->num_operands < 2 || op->num_operands > 3) {
     st_diag_error(d, op->loc, "'graph.conv' op expects 2 or 3 operands, got %u", op->num_operands);
     return false;
@@ -418,6 +425,7 @@ extern const st_op_group st_graph_nn_ops;
 extern const st_op_group st_graph_elementwise_ops;
 extern const st_op_group st_graph_reduce_ops;
 extern const st_op_group st_graph_shape_ops;
+extern const st_op_group st_graph_control_ops;
 /* One group per op family file; a new family adds one line here. */
 static const st_op_group *const st_graph_groups[] = {
     &st_graph_core_ops,
@@ -425,6 +433,7 @@ static const st_op_group *const st_graph_groups[] = {
     &st_graph_elementwise_ops,
     &st_graph_reduce_ops,
     &st_graph_shape_ops,
+    &st_graph_control_ops,
 };
 
 const st_dialect st_graph_dialect = {"graph", "value-semantics tensor ops imported from ONNX", st_graph_groups,

@@ -4,7 +4,8 @@
  * A conversion rounds once: integers convert exactly (wrapping to the
  * target's width, i4 included), floats go through double and are rounded to
  * the target by a single correctly rounded step, also for f16, bf16 and the
- * 8- and 4-bit floats (ir/elem.c; the ONNX Cast table decides saturation).  Cast's `to` is the
+ * 8- and 4-bit floats (ir/elem.c; the ONNX Cast table decides saturation),
+ * except f8E8M0FNU, which follows Cast's `round_mode`.  Cast's `to` is the
  * ONNX TensorProto data type number, as the importer gives it. */
 #include <math.h>
 #include <string.h>
@@ -65,8 +66,33 @@ void st_graph_store_converted(const st_type *elem, void *base, int64_t i, double
 
 static bool st_elem_is_intlike(const st_type *e) { return st_type_is_int(e) || e->kind == ST_TY_INDEX; }
 
+typedef enum st_e8m0_round { ST_E8M0_UP, ST_E8M0_DOWN, ST_E8M0_NEAREST } st_e8m0_round;
+
+/* Cast to f8E8M0FNU with the ONNX rule (Cast-25 `round_mode`, default up):
+ * the value as a float32 keeps its biased exponent, rounded up when the
+ * mantissa is non-zero ("up") or when its guard bit says so ("nearest",
+ * ties away from zero except below the normals); the sign is ignored;
+ * NaN and infinities give 0xff; saturation stops rounding at 0xfe. */
+static uint8_t st_e8m0_encode(double v, bool saturate, st_e8m0_round mode) {
+  float f = (float)v;
+  uint32_t bits;
+  memcpy(&bits, &f, 4);
+  unsigned e = bits >> 23 & 0xff, man = bits & 0x7fffff;
+  if (e == 0xff) return 0xff;
+  bool up = false;
+  if (mode == ST_E8M0_UP) up = man != 0;
+  else if (mode == ST_E8M0_NEAREST) up = (man & 0x400000) && ((man & 0x200000) || (man & 0x1fffff) || e > 0);
+  if (up && !(saturate && e == 0xfe)) e++;
+  return (uint8_t)e;
+}
+
+static st_e8m0_round st_e8m0_mode(st_op *op) {
+  const char *m = st_op_attr_str(op, "round_mode");
+  return m && !strcmp(m, "down") ? ST_E8M0_DOWN : m && !strcmp(m, "nearest") ? ST_E8M0_NEAREST : ST_E8M0_UP;
+}
+
 /* Converts every element of `in` into `out` (same element count). */
-static void st_convert(const st_tensor *in, st_tensor *out, bool saturate) {
+static void st_convert(const st_tensor *in, st_tensor *out, bool saturate, st_e8m0_round mode) {
   const st_type *ie = st_type_elem(in->type), *oe = st_type_elem(out->type);
   int64_t n = st_type_num_elements(out->type);
   bool from_int = st_elem_is_intlike(ie), u64 = ie->kind == ST_TY_U64;
@@ -80,6 +106,8 @@ static void st_convert(const st_tensor *in, st_tensor *out, bool saturate) {
       int64_t v = st_elem_load_i(ie, in->data, i);
       float f = u64 ? (float)(uint64_t)v : (float)v;
       memcpy((char *)out->data + 4 * i, &f, 4);
+    } else if (oe->kind == ST_TY_F8E8M0FNU) {
+      ((uint8_t *)out->data)[i] = st_e8m0_encode(st_elem_load_f(ie, in->data, i), saturate, mode);
     } else {
       st_graph_store_converted(oe, out->data, i, st_elem_load_f(ie, in->data, i), saturate);
     }
@@ -116,7 +144,7 @@ static bool st_cast_like_infer(st_op *op, st_context *ctx, const st_type **resul
 }
 
 static bool st_cast_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
-  st_convert(&in[0], &out[0], st_op_attr_int(op, "saturate", 1) != 0);
+  st_convert(&in[0], &out[0], st_op_attr_int(op, "saturate", 1) != 0, st_e8m0_mode(op));
   return true;
 }
 
@@ -169,6 +197,7 @@ static double st_mt_double(st_mt19937 *mt) {
 }
 
 static bool st_dropout_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 1, d)) return false;
   if (op->num_operands < 1 || op->num_operands > 3 || op->num_results < 1 || op->num_results > 2) {
     st_diag_error(d, op->loc, "'graph.dropout' op expects 1 to 3 operands and 1 or 2 results");
     return false;

@@ -16,7 +16,7 @@ typedef struct st_conv_geom {
 /* ---- helpers shared by the op families ---- */
 /* "'graph.x' op WHAT, got TYPE" */
 bool st_graph_type_error(st_op *op, st_diag *d, const char *what, const st_type *t);
-/* Checks that operand i is a tensor (diagnostic otherwise). */
+/* Checks that operand i exists and is a tensor (diagnostic otherwise). */
 bool st_graph_expect_tensor(st_op *op, unsigned i, st_diag *d);
 /* Reads int-array attribute `name` of exactly n entries into out (dflt for
  * each entry when absent).  false + diagnostic when malformed. */
@@ -29,6 +29,9 @@ bool st_graph_next_index(unsigned rank, const st_dim *dims, int64_t *idx);
 /* graph_util.c: */
 /* True when operand i exists and is not an absent optional (graph.none). */
 bool st_graph_has_operand(const st_op *op, unsigned i);
+/* Checks that a variadic op has at least n operands (its infer hook reads
+ * them before anything else); diagnostic otherwise. */
+bool st_graph_min_operands(st_op *op, unsigned n, st_diag *d);
 /* Normalises an axis in [-rank, rank) to [0, rank); diagnostic naming the op otherwise. */
 bool st_graph_axis(st_op *op, int64_t axis, unsigned rank, int64_t *out, st_diag *d);
 /* Product of dims[lo..hi). */

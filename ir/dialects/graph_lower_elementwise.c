@@ -285,6 +285,8 @@ static bool st_ew_check(st_op *op, const st_ew_rule *r, st_diag *d) {
     const st_type *t = st_op_operand(op, i)->type;
     if (t->kind == ST_TY_TENSOR && !st_ew_codegen_type(t->u.shaped.elem))
       return st_graph_lower_fail(op, d, "element type not supported by codegen yet");
+    if (t->kind == ST_TY_TENSOR && op->def != &st_graph_cast_like_def && t->u.shaped.rank > op->results[0].type->u.shaped.rank)
+      return st_graph_lower_fail(op, d, "an operand has a higher rank than the result");
   }
   if (!st_ew_codegen_type(op->results[0].type->u.shaped.elem))
     return st_graph_lower_fail(op, d, "element type not supported by codegen yet");
@@ -306,7 +308,9 @@ bool st_graph_lower_elementwise(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!in.block) return false;
   st_ew e = {.op = op, .b = &in, .elem = st_op_operand(op, r->data)->type->u.shaped.elem,
              .out = out->u.shaped.elem, .n = op->num_operands};
-  for (unsigned i = 0; i < op->num_operands; i++) {
+  /* CastLike's second operand only gives the element type. */
+  unsigned nload = op->def == &st_graph_cast_like_def ? 1 : op->num_operands;
+  for (unsigned i = 0; i < nload; i++) {
     if (!lc->inputs[i]) continue;
     st_lower_bcast_indices(lc, lc->inputs[i], out, ivs, idx);
     if (!(e.x[i] = st_lower_load(&in, lc->inputs[i], idx))) return false;

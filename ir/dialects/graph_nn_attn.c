@@ -81,6 +81,7 @@ static bool st_attn_geom(st_op *op, st_attn *g, st_diag *d) {
 }
 
 static bool st_attn_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 3, d)) return false;
   st_attn g;
   if (!st_attn_geom(op, &g, d)) return false;
   if (op->num_results < 1 || op->num_results > 4) {
@@ -274,6 +275,7 @@ static bool st_rotary_dims(st_op *op, int64_t *H, int64_t *S, int64_t *D, int64_
 }
 
 static bool st_rotary_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 3, d)) return false;
   int64_t H, S, D, rot;
   if (!st_rotary_dims(op, &H, &S, &D, &rot, d)) return false;
   results[0] = st_op_operand(op, 0)->type;
@@ -430,6 +432,7 @@ bad:
 }
 
 static bool st_einsum_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 1, d)) return false;
   st_einsum e;
   if (!st_einsum_parse(op, &e, d)) return false;
   st_dim dims[ST_MAX_RANK];

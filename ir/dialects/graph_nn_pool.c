@@ -218,6 +218,7 @@ static bool st_unpool_inferred(st_op *op, const st_type *x, st_dim *dims, st_dia
 }
 
 static bool st_unpool_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   const st_type *x = st_op_operand(op, 0)->type;
   unsigned r = x->u.shaped.rank;
   st_dim dims[ST_MAX_RANK];
@@ -343,6 +344,7 @@ static bool st_convt_geom(st_op *op, st_convt *g, st_diag *d) {
 }
 
 static bool st_convt_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   if (op->num_operands < 2 || op->num_operands > 3) {
     st_diag_error(d, op->loc, "'graph.conv_transpose' op expects 2 or 3 operands, got %u", op->num_operands);
     return false;
@@ -541,6 +543,7 @@ const st_op_def st_graph_global_lp_pool_def = {
 const st_op_def st_graph_max_unpool_def = {
     .name = "graph.max_unpool", .summary = "scatters X to the flat indices I of a zero tensor",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 2,
     .infer_types = st_unpool_infer, .interpret = st_unpool_interp,
 };
 const st_op_def st_graph_conv_transpose_def = {
@@ -551,5 +554,6 @@ const st_op_def st_graph_conv_transpose_def = {
 const st_op_def st_graph_col2im_def = {
     .name = "graph.col2im", .summary = "sums column blocks back into an image (inverse of im2col)",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 1 | 1u << 2,
     .infer_types = st_col2im_infer, .interpret = st_col2im_interp,
 };

@@ -65,6 +65,7 @@ static bool st_rnn_geom(st_op *op, st_rnn *g, st_diag *d) {
 }
 
 static bool st_rnn_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 3, d)) return false;
   st_rnn g;
   if (!st_rnn_geom(op, &g, d)) return false;
   unsigned max_res = g.cell == ST_CELL_LSTM ? 3 : 2;

@@ -419,6 +419,7 @@ static bool st_dft_geom(st_op *op, const st_tensor *in, st_dft *g, st_diag *d) {
 }
 
 static bool st_dft_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 1, d)) return false;
   st_dft g;
   if (!st_dft_geom(op, NULL, &g, d)) return false;
   const st_type *t = st_op_operand(op, 0)->type;
@@ -483,6 +484,7 @@ const st_op_def st_graph_grid_sample_def = {
 const st_op_def st_graph_affine_grid_def = {
     .name = "graph.affine_grid", .summary = "sampling grid of affine maps theta over a size (align_corners)",
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 1,
     .infer_types = st_affine_infer, .interpret = st_affine_interp,
 };
 const st_op_def st_graph_det_def = {
@@ -493,25 +495,30 @@ const st_op_def st_graph_det_def = {
 const st_op_def st_graph_hann_window_def = {
     .name = "graph.hann_window", .summary = "Hann window of a constant size (periodic, output_datatype)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 0,
     .infer_types = st_window_infer, .interpret = st_window_interp,
 };
 const st_op_def st_graph_hamming_window_def = {
     .name = "graph.hamming_window", .summary = "Hamming window of a constant size (periodic, output_datatype)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 0,
     .infer_types = st_window_infer, .interpret = st_window_interp,
 };
 const st_op_def st_graph_blackman_window_def = {
     .name = "graph.blackman_window", .summary = "Blackman window of a constant size (periodic, output_datatype)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 0,
     .infer_types = st_window_infer, .interpret = st_window_interp,
 };
 const st_op_def st_graph_dft_def = {
     .name = "graph.dft", .summary = "discrete Fourier transform along an axis (inverse, onesided)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 1 | 1u << 2,
     .infer_types = st_dft_infer, .interpret = st_dft_interp,
 };
 const st_op_def st_graph_mel_weight_matrix_def = {
     .name = "graph.mel_weight_matrix", .summary = "triangular mel filter bank weights for a one-sided spectrum",
     .num_operands = 5, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 0 | 1u << 1,
     .infer_types = st_mel_infer, .interpret = st_mel_interp,
 };

@@ -340,6 +340,7 @@ static bool st_interp_hardmax(st_op *op, const st_tensor *in, st_tensor *out, st
   const st_op_def var = {                                                                 \
       .name = opname, .summary = text " over 'axes' (operand; attrs keepdims, noop_with_empty_axes)", \
       .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_REDUCTION, \
+      .shape_operands = 1u << 1,                                                          \
       .infer_types = st_reduce_infer, .interpret = interp,                                \
       .lower = st_graph_lower_reduce,                                                     \
   }

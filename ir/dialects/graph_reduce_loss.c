@@ -31,6 +31,7 @@ static bool st_loss_reduction_of(st_op *op, st_loss_reduction *r, st_diag *d) {
 }
 
 static bool st_loss_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   bool sce = op->def == &st_graph_softmax_cross_entropy_loss_def;
   if (op->num_operands < 2 || op->num_operands > 3 || op->num_results < 1 || op->num_results > (sce ? 2u : 1u)) {
     st_diag_error(d, op->loc, "'%s' op expects 2 or 3 operands and %s result(s)", op->def->name, sce ? "1 or 2" : "1");

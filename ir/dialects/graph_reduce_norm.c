@@ -61,6 +61,7 @@ static bool st_norm_expect_vector(st_op *op, unsigned i, st_dim n, st_diag *d) {
 /* ---- LayerNormalization and RMSNormalization: over the axes from `axis` ---- */
 
 static bool st_layer_norm_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   bool rms = op->def == &st_graph_rms_normalization_def;
   unsigned max_in = rms ? 2 : 3, max_out = rms ? 1 : 3;
   if (op->num_operands < 2 || op->num_operands > max_in || op->num_results < 1 || op->num_results > max_out) {

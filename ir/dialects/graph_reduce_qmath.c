@@ -116,6 +116,7 @@ static bool st_int8ish(const st_type *t) {
 
 /* MatMulInteger (A, B, a_zero_point?, b_zero_point?) -> int32. */
 static bool st_matmul_integer_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   if (op->num_operands < 2 || op->num_operands > 4) {
     st_diag_error(d, op->loc, "'graph.matmul_integer' op expects 2 to 4 operands, got %u", op->num_operands);
     return false;
@@ -278,6 +279,7 @@ static void st_qconv_acc(const st_op *op, const st_conv_geom *g, const st_tensor
 
 /* ConvInteger (x, w, x_zero_point?, w_zero_point?) -> int32. */
 static bool st_conv_integer_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   if (op->num_operands < 2 || op->num_operands > 4) {
     st_diag_error(d, op->loc, "'graph.conv_integer' op expects 2 to 4 operands, got %u", op->num_operands);
     return false;
@@ -308,6 +310,7 @@ static bool st_interp_conv_integer(st_op *op, const st_tensor *in, st_tensor *ou
 
 /* QLinearConv (x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?). */
 static bool st_qlinear_conv_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 8, d)) return false;
   if (op->num_operands < 8 || op->num_operands > 9) {
     st_diag_error(d, op->loc, "'graph.qlinear_conv' op expects 8 or 9 operands, got %u", op->num_operands);
     return false;

@@ -123,6 +123,7 @@ static bool st_quant_axis(st_op *op, const st_type *x, const st_type *scale, uns
 /* ---- QuantizeLinear (x, y_scale, y_zero_point?) and DequantizeLinear (x, x_scale, x_zero_point?) ---- */
 
 static bool st_quant_linear_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   bool quant = op->def == &st_graph_quantize_linear_def;
   if (op->num_operands < 2 || op->num_operands > 3) {
     st_diag_error(d, op->loc, "'%s' op expects 2 or 3 operands, got %u", op->def->name, op->num_operands);

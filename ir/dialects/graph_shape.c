@@ -13,13 +13,13 @@
  * it goes, so shape arithmetic in ONNX graphs reaches these ops as constants. */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_shape.h"
 #include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
-#include "ir/rewrite.h"
 
 /* ---- helpers ---- */
 
@@ -153,28 +153,29 @@ bool st_shape_interp_size(st_op *op, const st_tensor *in, st_tensor *out, st_dia
   return true;
 }
 
-/* Shape and Size of a statically shaped value are constants whatever its
- * data: canonicalization replaces them, so shape arithmetic folds away. */
-static bool st_shape_canonicalize(st_op *op, st_rewriter *rw) {
+/* Shape, Size and EyeLike of a statically shaped value are constants
+ * whatever its data: their fold hook runs the interpret hook on operand
+ * types alone (no data), so shape arithmetic folds away.  Results above
+ * 1 MiB stay ops, as in the interpret-based fold. */
+bool st_shape_fold_from_types(st_op *op, const st_attr *const *consts, st_fold_result *out) {
+  (void)consts;
+  enum { MAX_BYTES = 1 << 20 };
+  if (!out->m || op->num_operands != 1 || op->num_results != 1 || !op->def->interpret) return false;
   const st_type *t = st_shape_operand_type(op, 0), *rt = op->results[0].type;
-  if (t->kind != ST_TY_TENSOR || !st_type_has_static_shape(t) || !st_type_has_static_shape(rt)) return false;
-  int64_t buf[ST_MAX_RANK + 1];
-  st_tensor in = {t, NULL, 0}, out = {rt, buf, sizeof buf};
+  if (t->kind != ST_TY_TENSOR || !st_type_has_static_shape(t) || rt->kind != ST_TY_TENSOR ||
+      !st_type_has_static_shape(rt))
+    return false;
+  size_t esz = st_dense_elem_size(st_type_elem(rt));
+  int64_t n = st_type_num_elements(rt);
+  if (n < 0 || (uint64_t)n > MAX_BYTES / esz) return false;
+  size_t nbytes = (size_t)n * esz;
+  st_tensor in = {t, NULL, 0}, res = {rt, calloc(1, nbytes ? nbytes : 1), nbytes};
   st_diag quiet = {0};
-  bool ok = rt->u.shaped.rank <= 1 && st_type_num_elements(rt) <= ST_MAX_RANK && op->def->interpret(op, &in, &out, &quiet);
+  bool ok = res.data && op->def->interpret(op, &in, &res, &quiet);
   st_diag_free(&quiet);
-  if (!ok) return false;
-  st_module *m = st_rewriter_module(rw);
-  const st_attr *a = st_attr_dense(m, rt, buf, (size_t)st_type_num_elements(rt) * sizeof(int64_t), false);
-  if (!a) return false;
-  st_named_attr value = {"value", a};
-  st_op_state s = {.def = &st_graph_constant_def, .loc = op->loc, .num_results = 1, .result_types = &rt,
-                   .num_attrs = 1, .attrs = &value};
-  st_op *c = st_rewriter_create(rw, op, &s);
-  if (!c) return false;
-  st_value *v = &c->results[0];
-  st_rewriter_replace(rw, op, &v);
-  return true;
+  out->attr = ok ? st_attr_dense(out->m, rt, res.data, nbytes, false) : NULL;
+  free(res.data);
+  return out->attr != NULL;
 }
 
 /* ---- graph.concat ---- */
@@ -346,6 +347,7 @@ bool st_shape_slice_plan(st_op *op, const st_tensor *in, st_slice_plan *p, st_di
 }
 
 static bool st_slice_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 3, d)) return false;
   if (!st_graph_expect_tensor(op, 0, d)) return false;
   const st_type *t = st_shape_operand_type(op, 0);
   if (t->u.shaped.rank > ST_MAX_RANK) return st_graph_type_error(op, d, "supports rank up to 8", t);
@@ -383,7 +385,9 @@ static bool st_tile_infer(st_op *op, st_context *ctx, const st_type **results, s
   st_dim dims[ST_MAX_RANK];
   for (unsigned i = 0; i < r; i++) {
     if (reps.v[i] < 0) return st_graph_type_error(op, d, "expects non-negative repeats", t);
-    dims[i] = t->u.shaped.dims[i] == ST_DIM_DYNAMIC ? ST_DIM_DYNAMIC : t->u.shaped.dims[i] * reps.v[i];
+    dims[i] = ST_DIM_DYNAMIC;
+    if (t->u.shaped.dims[i] != ST_DIM_DYNAMIC && __builtin_mul_overflow(t->u.shaped.dims[i], reps.v[i], &dims[i]))
+      return st_graph_type_error(op, d, "expects repeats that keep the dims in range", t);
   }
   results[0] = st_type_tensor(ctx, t->u.shaped.elem, r, dims);
   return true;
@@ -462,12 +466,12 @@ static bool st_range_infer(st_op *op, st_context *ctx, const st_type **results, 
 const st_op_def st_graph_shape_def = {
     .name = "graph.shape", .summary = "the operand's dims as a 1-D i64 tensor (attrs start, end)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
-    .infer_types = st_shape_infer, .canonicalize = st_shape_canonicalize, .interpret = st_shape_interp_shape,
+    .infer_types = st_shape_infer, .fold = st_shape_fold_from_types, .interpret = st_shape_interp_shape,
 };
 const st_op_def st_graph_size_def = {
     .name = "graph.size", .summary = "the operand's element count as an i64 scalar",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
-    .infer_types = st_size_infer, .canonicalize = st_shape_canonicalize, .interpret = st_shape_interp_size,
+    .infer_types = st_size_infer, .fold = st_shape_fold_from_types, .interpret = st_shape_interp_size,
 };
 const st_op_def st_graph_concat_def = {
     .name = "graph.concat", .summary = "joins operands along an axis (attr axis)",
@@ -478,12 +482,14 @@ const st_op_def st_graph_concat_def = {
 const st_op_def st_graph_unsqueeze_def = {
     .name = "graph.unsqueeze", .summary = "inserts dims of extent 1 at the axes operand's positions",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
+    .shape_operands = 1u << 1,
     .infer_types = st_unsqueeze_infer, .interpret = st_shape_interp_copy,
     .lower = st_graph_lower_reshape,
 };
 const st_op_def st_graph_squeeze_def = {
     .name = "graph.squeeze", .summary = "removes dims of extent 1 (those of the optional axes operand)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_MOVE,
+    .shape_operands = 1u << 1,
     .infer_types = st_squeeze_infer, .interpret = st_shape_interp_copy,
     .lower = st_graph_lower_reshape,
 };
@@ -496,28 +502,33 @@ const st_op_def st_graph_flatten_def = {
 const st_op_def st_graph_slice_def = {
     .name = "graph.slice", .summary = "strided slice (data, starts, ends, axes?, steps?)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_MOVE,
+    .shape_operands = 0xFu << 1, /* starts, ends, axes, steps */
     .infer_types = st_slice_infer, .interpret = st_shape_interp_slice,
     .lower = st_graph_lower_slice,
 };
 const st_op_def st_graph_expand_def = {
     .name = "graph.expand", .summary = "broadcasts the operand with the shape operand",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
+    .shape_operands = 1u << 1,
     .infer_types = st_expand_infer, .interpret = st_shape_interp_expand,
     .lower = st_graph_lower_expand,
 };
 const st_op_def st_graph_constant_of_shape_def = {
     .name = "graph.constant_of_shape", .summary = "a tensor of the shape operand filled with attr value (f32 0)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 0,
     .infer_types = st_constant_of_shape_infer, .interpret = st_shape_interp_constant_of_shape,
 };
 const st_op_def st_graph_range_def = {
     .name = "graph.range", .summary = "start, start + delta, ... below limit (scalar operands)",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 0x7u,
     .infer_types = st_range_infer, .interpret = st_shape_interp_range,
 };
 const st_op_def st_graph_tile_def = {
     .name = "graph.tile", .summary = "repeats the operand along each dim (repeats operand)",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
+    .shape_operands = 1u << 1,
     .infer_types = st_tile_infer, .interpret = st_shape_interp_tile,
 };
 static const st_op_def *const st_graph_shape_list[] = {

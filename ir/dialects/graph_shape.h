@@ -37,6 +37,11 @@ bool st_shape_expect_static(st_op *op, unsigned i, st_diag *d);
  * NaN above everything, unsigned types as unsigned). */
 int st_shape_compare(const st_type *elem, const void *a, int64_t i, const void *b, int64_t j);
 
+/* The fold hook of ops whose result follows from their (single) operand's
+ * static type alone (shape, size, eye_like): runs the interpret hook
+ * without operand data. */
+bool st_shape_fold_from_types(st_op *op, const st_attr *const *consts, st_fold_result *out);
+
 /* graph_shape.c: shape queries and movement */
 extern const st_op_def st_graph_shape_def, st_graph_size_def, st_graph_concat_def, st_graph_unsqueeze_def,
     st_graph_squeeze_def, st_graph_flatten_def, st_graph_slice_def, st_graph_expand_def,

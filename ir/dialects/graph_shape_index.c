@@ -507,6 +507,7 @@ const st_op_def st_graph_scatter_elements_def = {
 const st_op_def st_graph_one_hot_def = {
     .name = "graph.one_hot", .summary = "values[1] where the index matches, values[0] elsewhere (attr axis)",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 1,
     .infer_types = st_one_hot_infer, .interpret = st_one_hot_interp,
 };
 const st_op_def st_graph_cum_sum_def = {
@@ -527,10 +528,12 @@ const st_op_def st_graph_reverse_sequence_def = {
 const st_op_def st_graph_compress_def = {
     .name = "graph.compress", .summary = "keeps the slices along attr axis where the condition holds",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
+    .shape_operands = 1u << 1,
     .infer_types = st_compress_infer, .interpret = st_compress_interp,
 };
 const st_op_def st_graph_non_zero_def = {
     .name = "graph.non_zero", .summary = "coordinates of the non-zero elements, one column each",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 0,
     .infer_types = st_non_zero_infer, .interpret = st_non_zero_interp,
 };

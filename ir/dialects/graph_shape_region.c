@@ -49,6 +49,7 @@ bool st_shape_split_plan(st_op *op, const st_tensor *in, int64_t *axis, st_shape
 }
 
 static bool st_split_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 1, d)) return false;
   if (!st_graph_expect_tensor(op, 0, d)) return false;
   const st_type *t = st_shape_operand_type(op, 0);
   if (t->u.shaped.rank > ST_MAX_RANK) return st_graph_type_error(op, d, "supports rank up to 8", t);
@@ -100,6 +101,7 @@ bool st_shape_pad_plan(st_op *op, const st_tensor *in, st_pad_plan *p, st_diag *
 }
 
 static bool st_pad_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d)) return false;
   if (!st_graph_expect_tensor(op, 0, d)) return false;
   const st_type *t = st_shape_operand_type(op, 0);
   if (t->u.shaped.rank > ST_MAX_RANK) return st_graph_type_error(op, d, "supports rank up to 8", t);
@@ -159,6 +161,7 @@ static bool st_center_crop_pad_infer(st_op *op, st_context *ctx, const st_type *
 /* ---- graph.trilu / graph.eye_like ---- */
 
 static bool st_trilu_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 1, d)) return false;
   (void)ctx;
   if (!st_graph_expect_tensor(op, 0, d)) return false;
   const st_type *t = st_shape_operand_type(op, 0);
@@ -223,16 +226,19 @@ static bool st_space_to_depth_infer(st_op *op, st_context *ctx, const st_type **
 const st_op_def st_graph_split_def = {
     .name = "graph.split", .summary = "splits along attr axis by the split operand or into num_outputs parts",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_MOVE,
+    .shape_operands = 1u << 1,
     .infer_types = st_split_infer, .interpret = st_shape_interp_split,
 };
 const st_op_def st_graph_pad_def = {
     .name = "graph.pad", .summary = "pads (data, pads, constant_value?, axes?) in mode constant/reflect/edge/wrap",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_MOVE,
+    .shape_operands = 1u << 1 | 1u << 3,
     .infer_types = st_pad_infer, .interpret = st_shape_interp_pad,
 };
 const st_op_def st_graph_center_crop_pad_def = {
     .name = "graph.center_crop_pad", .summary = "crops or zero-pads around the centre to the shape operand",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
+    .shape_operands = 1u << 1,
     .infer_types = st_center_crop_pad_infer, .interpret = st_shape_interp_center_crop_pad,
 };
 const st_op_def st_graph_trilu_def = {
@@ -243,7 +249,7 @@ const st_op_def st_graph_trilu_def = {
 const st_op_def st_graph_eye_like_def = {
     .name = "graph.eye_like", .summary = "ones on diagonal k of a 2-D tensor shaped like the operand",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
-    .infer_types = st_eye_like_infer, .interpret = st_shape_interp_eye_like,
+    .infer_types = st_eye_like_infer, .fold = st_shape_fold_from_types, .interpret = st_shape_interp_eye_like,
 };
 const st_op_def st_graph_depth_to_space_def = {
     .name = "graph.depth_to_space", .summary = "moves channel blocks into space (attrs blocksize, mode DCR/CRD)",

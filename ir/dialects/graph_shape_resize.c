@@ -85,6 +85,7 @@ static bool st_resize_make_plan(st_op *op, const st_tensor *in, st_resize_plan *
 }
 
 static bool st_resize_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 1, d)) return false;
   if (!st_shape_expect_static(op, 0, d)) return false;
   const char *mode = st_op_attr_str(op, "mode");
   if (mode && strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "cubic")) {
@@ -281,5 +282,6 @@ static bool st_resize_interp(st_op *op, const st_tensor *in, st_tensor *out, st_
 const st_op_def st_graph_resize_def = {
     .name = "graph.resize", .summary = "resizes (X, roi?, scales?, sizes?) by nearest, linear or cubic interpolation",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 0x7u << 1, /* roi, scales, sizes */
     .infer_types = st_resize_infer, .interpret = st_resize_interp,
 };

@@ -144,6 +144,7 @@ static bool st_arg_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
 const st_op_def st_graph_top_k_def = {
     .name = "graph.top_k", .summary = "the k largest (attr largest) entries along attr axis and their indices",
     .num_operands = 2, .num_results = 2, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 1,
     .infer_types = st_top_k_infer, .interpret = st_top_k_interp,
 };
 const st_op_def st_graph_arg_max_def = {

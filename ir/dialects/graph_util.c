@@ -11,6 +11,12 @@ bool st_graph_has_operand(const st_op *op, unsigned i) {
   return i < op->num_operands && st_op_operand(op, i)->type->kind != ST_TY_NONE;
 }
 
+bool st_graph_min_operands(st_op *op, unsigned n, st_diag *d) {
+  if (op->num_operands >= n) return true;
+  st_diag_error(d, op->loc, "'%s' op expects at least %u operands, got %u", op->def->name, n, op->num_operands);
+  return false;
+}
+
 bool st_graph_axis(st_op *op, int64_t axis, unsigned rank, int64_t *out, st_diag *d) {
   if (axis < -(int64_t)rank || axis >= (int64_t)rank) {
     st_diag_error(d, op->loc, "'%s' op axis %" PRId64 " is out of range for rank %u", op->def->name, axis, rank);

@@ -5,6 +5,7 @@
 #include "frontend/onnx/onnx.h"
 #include "ir/parse.h"
 #include "ir/verify.h"
+#include "ir/print.h"
 #include "runtime/api/compile.h"
 
 static bool st_ends_with(const char *s, const char *suffix) {
@@ -98,6 +99,37 @@ void st_compile_signature_free(st_compile_signature *sig) {
   for (unsigned i = 0; sig->io && i < sig->num_inputs + sig->num_outputs; i++) free(sig->io[i].name);
   free(sig->io);
   memset(sig, 0, sizeof *sig);
+}
+
+char *st_compile_signature_text(const st_compile_signature *sig) {
+  size_t cap = 256, len = 0;
+  char *text = malloc(cap);
+  if (!text) return NULL;
+  len = (size_t)snprintf(text, cap, "strata-signature 1\n");
+  for (unsigned i = 0; i < sig->num_inputs + sig->num_outputs; i++) {
+    const st_compile_io *io = &sig->io[i];
+    char *elem = st_type_to_string(io->type->u.shaped.elem);
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%s\t%s\t%s\t", i < sig->num_inputs ? "input" : "output", io->name,
+                     elem ? elem : "?");
+    free(elem);
+    for (unsigned k = 0; k < io->type->u.shaped.rank && n > 0 && (size_t)n < sizeof line; k++)
+      n += snprintf(line + n, sizeof line - (size_t)n, "%s%lld", k ? "," : "", (long long)io->type->u.shaped.dims[k]);
+    if (n < 0 || (size_t)n + 2 > sizeof line) {
+      free(text);
+      return NULL;
+    }
+    line[n++] = '\n';
+    line[n] = 0;
+    if (len + (size_t)n + 1 > cap) {
+      char *t = realloc(text, cap = 2 * (len + (size_t)n + 1));
+      if (!t) return free(text), NULL;
+      text = t;
+    }
+    memcpy(text + len, line, (size_t)n + 1);
+    len += (size_t)n;
+  }
+  return text;
 }
 
 bool st_compile_lower(st_module *m, const st_pass_options *opts, st_diag *d) {

@@ -13,7 +13,7 @@
 #include "ir/ir.h"
 #include "passes/pass.h"
 
-#define ST_COMPILE_PIPELINE "canonicalize,lower-to-loops,cse,dce"
+#define ST_COMPILE_PIPELINE "canonicalize,lower-to-loops,cse,dce,memplan"
 
 typedef enum st_compile_format { ST_COMPILE_AUTO, ST_COMPILE_ONNX, ST_COMPILE_IR } st_compile_format;
 
@@ -36,6 +36,14 @@ st_module *st_compile_load_buffer(st_context *ctx, const void *data, size_t len,
 /* Reads func @main's tensor arguments and results. */
 bool st_compile_signature_of(st_module *m, st_compile_signature *sig, st_diag *d);
 void st_compile_signature_free(st_compile_signature *sig);
+/* The signature as the text a compiled library returns from
+ * PREFIX_signature() (malloc'd; NULL on out of memory):
+ *   strata-signature 1
+ *   input<TAB>NAME<TAB>f32<TAB>1,3,224,224
+ *   output<TAB>NAME<TAB>f32<TAB>1,1000
+ * (codegen appends kernel<TAB>K<TAB>NAME lines; runtime/api/run_library.c
+ * reads them all). */
+char *st_compile_signature_text(const st_compile_signature *sig);
 /* Runs ST_COMPILE_PIPELINE with `opts` (NULL = defaults). */
 bool st_compile_lower(st_module *m, const st_pass_options *opts, st_diag *d);
 

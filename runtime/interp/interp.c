@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ir/dialects/dialects.h"
+#include "ir/dialects/graph_control.h"
 #include "ir/print.h"
 #include "ir/ptrmap.h"
 #include "runtime/interp/interp.h"
@@ -85,6 +86,18 @@ static st_slot *st_slot_of(st_interp *in, const st_value *v) {
   return i ? &in->slots[i - 1] : NULL;
 }
 
+enum { MAX_ARGS = 64 };
+
+/* An op's inputs: its operands, then for an op with regions the values its
+ * regions use from outside (graph_control.h).  Writes at most MAX_ARGS;
+ * returns the count. */
+static unsigned st_op_inputs(const st_op *op, st_value **vals) {
+  unsigned n = op->num_operands < MAX_ARGS ? op->num_operands : MAX_ARGS;
+  for (unsigned i = 0; i < n; i++) vals[i] = st_op_operand(op, i);
+  if (!op->num_regions) return op->num_operands;
+  return op->num_operands + st_graph_region_captures(op, vals + n, MAX_ARGS - n);
+}
+
 static bool st_number(st_interp *in, st_block *body) {
   size_t n = body->num_args;
   for (st_op *op = body->first; op; op = op->next) n += op->num_results;
@@ -94,11 +107,14 @@ static bool st_number(st_interp *in, st_block *body) {
   for (st_op *op = body->first; op; op = op->next)
     for (unsigned i = 0; i < op->num_results; i++) st_ptrmap_set(&in->index, &op->results[i], (void *)(uintptr_t)++in->num_slots);
   size_t k = 0;
-  for (st_op *op = body->first; op; op = op->next, k++)
-    for (unsigned i = 0; i < op->num_operands; i++) {
-      st_slot *s = st_slot_of(in, st_op_operand(op, i));
+  for (st_op *op = body->first; op; op = op->next, k++) {
+    st_value *vals[MAX_ARGS];
+    unsigned n = st_op_inputs(op, vals);
+    for (unsigned i = 0; i < n && i < MAX_ARGS; i++) {
+      st_slot *s = st_slot_of(in, vals[i]);
       if (s) s->last_use = op->def == &st_func_return_def ? SIZE_MAX : k;
     }
+  }
   return true;
 }
 
@@ -118,14 +134,15 @@ static bool st_run_op(st_interp *in, st_op *op, st_diag *d) {
     st_diag_error(d, op->loc, "'%s' op has no reference semantics (interpret hook)", op->def->name);
     return false;
   }
-  enum { MAX_ARGS = 64 };
   st_tensor ins[MAX_ARGS], outs[MAX_ARGS];
-  if (op->num_operands > MAX_ARGS || op->num_results > MAX_ARGS) {
+  st_value *vals[MAX_ARGS];
+  unsigned nin = st_op_inputs(op, vals);
+  if (nin > MAX_ARGS || op->num_results > MAX_ARGS) {
     st_diag_error(d, op->loc, "'%s' op has too many operands", op->def->name);
     return false;
   }
-  for (unsigned i = 0; i < op->num_operands; i++) {
-    st_slot *s = st_slot_of(in, st_op_operand(op, i));
+  for (unsigned i = 0; i < nin; i++) {
+    st_slot *s = st_slot_of(in, vals[i]);
     if (!s || (!s->t.data && s->t.type && s->t.type->kind == ST_TY_TENSOR)) {
       st_diag_error(d, op->loc, "'%s' op operand %u has no value", op->def->name, i);
       return false;
@@ -210,8 +227,10 @@ bool st_interp_run(st_module *m, const char *name, unsigned num_inputs, const st
   st_op *op = body->first;
   for (; ok && op && op->def != &st_func_return_def; op = op->next, k++) {
     ok = st_run_op(&in, op, d);
-    for (unsigned i = 0; ok && i < op->num_operands; i++) {
-      st_slot *s = st_slot_of(&in, st_op_operand(op, i));
+    st_value *vals[MAX_ARGS];
+    unsigned nin = st_op_inputs(op, vals);
+    for (unsigned i = 0; ok && i < nin && i < MAX_ARGS; i++) {
+      st_slot *s = st_slot_of(&in, vals[i]);
       if (s && s->last_use == k) st_release(s);
     }
     /* Results nobody uses are dropped at once. */

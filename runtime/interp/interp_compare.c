@@ -1,7 +1,10 @@
 /* Comparing a result with its reference, as the ONNX backend test runner
  * does (numpy.testing.assert_allclose): exact element type and shape, then
  * |actual - expected| <= atol + rtol * |expected| for every element, NaN
- * equal to NaN, infinities equal only to themselves. */
+ * equal to NaN, infinities equal only to themselves.  The 8- and 4-bit
+ * floats (f8 E4M3FN/FNUZ, E5M2/FNUZ, E8M0FNU, f4E2M1FN) are decoded and
+ * compared by value like the wider floats, as numpy does with ml_dtypes
+ * (so -0 equals 0); sub-byte integers compare as integers. */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>

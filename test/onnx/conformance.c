@@ -21,6 +21,7 @@
 
 #include "frontend/onnx/onnx.h"
 #include "runtime/interp/interp.h"
+#include "test/onnx/conformance_host.h"
 
 static const char *const st_folders[] = {"node", "simple", "pytorch-converted", "pytorch-operator"};
 enum { ST_NUM_FOLDERS = 4, ST_REASON = 900 };
@@ -50,6 +51,22 @@ static void st_tolerances(const char *name, double *rtol, double *atol) {
   if (strstr(name, "/test_celu_bfloat16_expanded")) *rtol = *atol = 1e-2;
 }
 
+/* ---- targets: how a test's module runs, one function per target ---- */
+
+typedef bool (*st_target_fn)(st_context *ctx, st_module *m, unsigned nin, const st_tensor *ins, unsigned *nout,
+                             st_tensor **outs, st_diag *d);
+
+static bool st_target_interp(st_context *ctx, st_module *m, unsigned nin, const st_tensor *ins, unsigned *nout,
+                             st_tensor **outs, st_diag *d) {
+  return st_interp_run(m, "main", nin, ins, nout, outs, d);
+}
+
+static const struct { const char *name; st_target_fn run; } st_targets[] = {
+    {"interp", st_target_interp},
+    {"host", st_conformance_run_host}, /* test/onnx/conformance_host.c */
+};
+static st_target_fn st_target_run = st_target_interp;
+
 /* ---- running one test (in the child) ---- */
 
 static void st_sanitize(char *s) {
@@ -67,24 +84,38 @@ static void st_fail_diag(char *out, size_t n, const st_diag *d) {
   st_result(out, n, "fail", e ? e : "unknown error");
 }
 
-/* The test's integer-typed inputs, by position (NULL for the others). */
-static unsigned st_load_int_inputs(st_context *ctx, const char *dir, const st_tensor *const **out) {
+/* The test's input values, by position, for shape specialisation. */
+static unsigned st_load_input_values(st_context *ctx, const char *dir, const st_tensor *const **out) {
   enum { MAX = 64 };
   static st_tensor vals[MAX];
   static const st_tensor *ptrs[MAX];
-  unsigned n = 0, last = 0;
+  unsigned n = 0;
   for (; n < MAX; n++) {
     char path[4096];
     st_diag d = {0};
     snprintf(path, sizeof path, "%s/test_data_set_0/input_%u.pb", dir, n);
-    ptrs[n] = NULL;
     bool ok = st_onnx_tensor_read_file(ctx, path, &vals[n], &d);
     st_diag_free(&d);
     if (!ok) break;
-    if (st_type_is_int(st_type_elem(vals[n].type))) ptrs[n] = &vals[n], last = n + 1;
+    ptrs[n] = &vals[n];
   }
   *out = ptrs;
-  return last;
+  return n;
+}
+
+/* "specialised on inputs: pads, axes" for the inputs bound by the importer. */
+static void st_specialised_note(st_module *m, uint64_t bits, char *note, size_t len) {
+  st_op *func = m && bits ? st_module_lookup_func(m, "main") : NULL;
+  st_block *body = func ? st_func_body(func) : NULL;
+  note[0] = 0;
+  if (!body) return;
+  size_t k = (size_t)snprintf(note, len, "specialised on inputs:");
+  const char *sep = " ";
+  for (unsigned i = 0; i < body->num_args && i < 64 && k < len; i++)
+    if (bits >> i & 1) {
+      k += (size_t)snprintf(note + k, len - k, "%s%s", sep, body->args[i]->name ? body->args[i]->name : "?");
+      sep = ", ";
+    }
 }
 
 static void st_run_test(const st_test *t, char *out, size_t n) {
@@ -107,19 +138,15 @@ static void st_run_test(const st_test *t, char *out, size_t n) {
   free(buf);
   st_context *ctx = st_context_create();
   st_diag d = {0};
-  st_module *m = st_onnx_import_file(ctx, path, NULL, &d);
-  const char *note = "";
-  if (!m) {
-    /* Static shapes only: retry with the integer inputs (shapes, axes,
-     * sizes...) known at compile time, as `strata run --const-inputs` does. */
-    st_diag d2 = {0};
-    const st_tensor *const *consts = NULL;
-    unsigned nc = st_load_int_inputs(ctx, t->dir, &consts);
-    st_onnx_options opts = {.num_const_inputs = nc, .const_inputs = consts};
-    if (nc) m = st_onnx_import_file(ctx, path, &opts, &d2);
-    st_diag_free(&d2);
-    note = "integer inputs bound as constants";
-  }
+  /* Static shapes only: the importer binds the inputs that decide result
+   * shapes to the test's values, as `strata run --data` does. */
+  const st_tensor *const *vals = NULL;
+  uint64_t specialised = 0;
+  st_onnx_options opts = {.num_input_values = st_load_input_values(ctx, t->dir, &vals), .input_values = vals,
+                          .specialised = &specialised};
+  st_module *m = st_onnx_import_file(ctx, path, &opts, &d);
+  char note[ST_REASON];
+  st_specialised_note(m, specialised, note, sizeof note);
   st_op *func = m ? st_module_lookup_func(m, "main") : NULL;
   st_block *body = func ? st_func_body(func) : NULL;
   if (!body) return st_fail_diag(out, n, &d);
@@ -129,7 +156,7 @@ static void st_run_test(const st_test *t, char *out, size_t n) {
     snprintf(path, sizeof path, "%s/test_data_set_0/input_%u.pb", t->dir, i);
     if (!st_onnx_tensor_read_file(ctx, path, &ins[i], &d)) return st_fail_diag(out, n, &d);
   }
-  if (!st_interp_run(m, "main", nin, ins, &nout, &outs, &d)) return st_fail_diag(out, n, &d);
+  if (!st_target_run(ctx, m, nin, ins, &nout, &outs, &d)) return st_fail_diag(out, n, &d);
   unsigned nref = 0;
   for (;; nref++) {
     struct stat st;
@@ -288,7 +315,10 @@ static bool st_write_expected(const char *path, const st_conf *c, const st_test 
   fprintf(f, "# Expected ONNX conformance results on target '%s' (test -> pass/fail/skip).\n"
              "# Regenerate with strata-conformance --target %s --update (see test/onnx/CMakeLists.txt).\n",
           c->target, c->target);
-  for (size_t i = 0; i < n; i++) fprintf(f, "%s\t%s\n", tests[i].name, tests[i].status);
+  /* A test that does not pass carries its reason as a third column. */
+  for (size_t i = 0; i < n; i++)
+    fprintf(f, "%s\t%s%s%s\n", tests[i].name, tests[i].status, strcmp(tests[i].status, "pass") ? "\t" : "",
+            strcmp(tests[i].status, "pass") ? tests[i].reason : "");
   return fclose(f) == 0;
 }
 
@@ -324,7 +354,7 @@ static int st_report(const st_conf *c, st_test *tests, size_t n) {
 
 static const char st_help[] =
     "usage: strata-conformance [options]\n"
-    "  --target T        target to run on (interp)\n"
+    "  --target T        target to run on: interp, host (JIT-compiled through LLVM)\n"
     "  --shared DIR      the shared folder holding onnx-tests/\n"
     "  --expected FILE   expectations (test<TAB>pass|fail|skip); regressions fail the run\n"
     "  --update          rewrite FILE from this run's results\n"
@@ -354,8 +384,11 @@ int main(int argc, char **argv) {
       return strcmp(a, "--help") ? 2 : 0;
     }
   }
-  if (!c.shared || strcmp(c.target, "interp") != 0 || c.jobs < 1 || c.timeout < 1) {
-    fprintf(stderr, "strata-conformance: need --shared DIR and --target interp (the only target so far)\n");
+  bool known = false;
+  for (size_t i = 0; i < sizeof st_targets / sizeof *st_targets; i++)
+    if (!strcmp(c.target, st_targets[i].name)) st_target_run = st_targets[i].run, known = true;
+  if (!c.shared || !known || c.jobs < 1 || c.timeout < 1) {
+    fprintf(stderr, "strata-conformance: need --shared DIR and --target interp|host\n");
     return 2;
   }
   st_test *tests;

@@ -50,6 +50,7 @@ Test(elem, e8m0_and_fp4) {
   cr_assert_eq(dec(ST_TY_F4E2M1FN, 0xb), -1.5);
   cr_assert_eq(enc(ST_TY_F4E2M1FN, 5.0, true), 0x6); /* tie between 4 and 6: to even */
   cr_assert_eq(enc(ST_TY_F4E2M1FN, -100.0, false), 0xf); /* no Inf or NaN: saturates */
+  cr_assert_eq(enc(ST_TY_F4E2M1FN, NAN, true), 0x8);     /* no NaN: -0, as ml_dtypes */
   /* Every code decodes and encodes back to itself. */
   const st_type_kind kinds[] = {ST_TY_F8E4M3FN, ST_TY_F8E4M3FNUZ, ST_TY_F8E5M2, ST_TY_F8E5M2FNUZ, ST_TY_F8E8M0FNU};
   for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
