@@ -67,8 +67,8 @@ bool st_lower_copy(st_lower_ctx *lc, st_value *src, st_value *dst);
 void st_lower_bcast_indices(st_lower_ctx *lc, st_value *buf, const st_type *out, st_value *const *ivs, st_value **idx);
 
 /* The element type's arith op for a graph binary op kind: 'a'dd, 's'ub,
- * 'm'ul, 'd'iv.  NULL when the element type is not lowered yet (f32, f64
- * and signed integers are). */
+ * 'm'ul, 'd'iv, 'r'emainder (integers).  NULL when the element type is not
+ * lowered (i1 and the sub-byte integers). */
 const st_op_def *st_lower_arith_for(const st_type *elem, char kind);
 
 #endif

@@ -9,13 +9,125 @@
  * argument; the others get a mem.alloc (memplan places them later) unless
  * the hook answers with a view (reshape) or a constant buffer.  Requires
  * static shapes and a lower hook on every op, checked before anything
- * changes; the diagnostic names the first op that has none. */
+ * changes; the diagnostic names the first op that has none.
+ *
+ * A kernel.fused group (passes/fuse.c) is inlined first and its ops are
+ * lowered one by one; then each member's loop nest is merged into its
+ * producer's when both are perfect loop.parallel nests over the same
+ * bounds, the producer's innermost body ends by storing the intermediate
+ * at its induction variables and the consumer reads it only there: the
+ * consumer's body moves after that store, its loads become the stored
+ * value, and an intermediate that was a mem.alloc disappears, so it never
+ * reaches memory.  Nests that do not agree stay apart (still correct). */
 #include <stdlib.h>
 
 #include "ir/dialects/dialects.h"
+#include "ir/dialects/graph_impl.h"
 #include "ir/ptrmap.h"
 #include "passes/lower.h"
 #include "passes/pass.h"
+
+/* ---- kernel.fused ---- */
+
+/* Inlines every kernel.fused of the body before itself; each inlined op
+ * after the first of its group is mapped to its producer in `producer`. */
+static bool st_lower_inline_fused(st_module *m, st_block *body, st_ptrmap *producer, st_diag *d) {
+  for (st_op *op = body->first, *next; op; op = next) {
+    next = op->next;
+    if (op->def != &st_kernel_fused_def) continue;
+    st_block *inner = op->regions[0].first;
+    st_value_map *map = st_value_map_create();
+    if (!map) return false;
+    for (unsigned i = 0; i < inner->num_args; i++) st_value_map_set(map, inner->args[i], st_op_operand(op, i));
+    st_op *prev = NULL, *yield = st_block_terminator(inner);
+    for (st_op *o = inner->first; o && o != yield; o = o->next) {
+      st_op *c = st_op_clone(m, o, map);
+      if (!c || (prev && !st_ptrmap_set(producer, c, prev))) return st_value_map_destroy(map), false;
+      st_op_insert_before(op, c);
+      prev = c;
+    }
+    for (unsigned r = 0; r < op->num_results; r++) {
+      st_value *v = st_value_map_get(map, st_op_operand(yield, r));
+      if (!v) {
+        st_value_map_destroy(map);
+        st_diag_error(d, op->loc, "lower-to-loops: 'kernel.fused' op yields a value its region does not define");
+        return false;
+      }
+      st_value_replace_all_uses(&op->results[r], v);
+    }
+    st_value_map_destroy(map);
+    st_op_erase(op);
+  }
+  return true;
+}
+
+/* The innermost block of a perfect nest of `depth` loop.parallel ops. */
+static st_block *st_nest_inner(st_op *loop, unsigned depth, st_value **ivs) {
+  for (unsigned k = 0; k < depth; k++) {
+    if (!loop || loop->def != &st_loop_parallel_def) return NULL;
+    st_block *b = loop->regions[0].first;
+    ivs[k] = b->args[0];
+    if (k + 1 == depth) return b;
+    loop = b->first;
+    if (!loop || !loop->next || loop->next->def != &st_loop_yield_def || loop->next->next) return NULL;
+  }
+  return NULL;
+}
+
+static bool st_same_ivs(const st_op *access, unsigned first, st_value *const *ivs, unsigned n) {
+  if (access->num_operands != first + n) return false;
+  for (unsigned k = 0; k < n; k++)
+    if (st_op_operand(access, first + k) != ivs[k]) return false;
+  return true;
+}
+
+static bool st_same_bounds(st_op *a, st_op *b, unsigned depth) {
+  for (unsigned k = 0; k < depth; k++, a = a->regions[0].first->first, b = b->regions[0].first->first)
+    for (unsigned i = 0; i < 3; i++)
+      if (st_op_operand(a, i) != st_op_operand(b, i)) return false;
+  return true;
+}
+
+/* Merges consumer nest cn (reading buffer buf) into producer nest pn;
+ * false when they do not agree (nothing changed then). */
+static bool st_lower_merge(st_op *pn, st_op *cn, st_value *buf) {
+  unsigned depth = buf->type->u.shaped.rank;
+  st_value *piv[ST_MAX_RANK], *civ[ST_MAX_RANK];
+  st_block *pb = depth ? st_nest_inner(pn, depth, piv) : NULL, *cb = pb ? st_nest_inner(cn, depth, civ) : NULL;
+  if (!cb || !st_same_bounds(pn, cn, depth)) return false;
+  st_op *pyield = st_block_terminator(pb), *store = pyield->prev;
+  if (!store || store->def != &st_mem_store_def || st_op_operand(store, 1) != buf || !st_same_ivs(store, 2, piv, depth))
+    return false;
+  for (st_use *u = buf->first_use; u; u = u->next) {
+    if (u->owner == store) continue;
+    if (u->owner->def != &st_mem_load_def || u->owner->parent != cb || !st_same_ivs(u->owner, 1, civ, depth)) {
+      /* another reader: only an outside one (a later op, a copy) is fine */
+      for (st_op *o = u->owner; o; o = st_op_parent_op(o))
+        if (o == cn) return false;
+    }
+  }
+  /* What was made between the nests (the consumer's buffer) goes first. */
+  while (pn->next != cn) st_op_move_before(pn->next, pn);
+  for (unsigned k = 0; k < depth; k++) st_value_replace_all_uses(civ[k], piv[k]);
+  st_value *v = st_op_operand(store, 0);
+  st_op *cyield = st_block_terminator(cb);
+  for (st_op *o = cb->first, *next; o && o != cyield; o = next) {
+    next = o->next;
+    if (o->def == &st_mem_load_def && st_op_operand(o, 0) == buf) {
+      st_value_replace_all_uses(&o->results[0], v);
+      st_op_erase(o);
+    } else {
+      st_op_move_before(o, pyield);
+    }
+  }
+  st_op_erase(cn);
+  st_op *alloc = buf->def;
+  if (alloc && alloc->def == &st_mem_alloc_def && st_value_num_uses(buf) == 1) {
+    st_op_erase(store);
+    st_op_erase(alloc);
+  }
+  return true;
+}
 
 /* Checks that every op of the body can be lowered, before anything changes. */
 static bool st_lower_check(st_op *func, st_diag *d) {
@@ -47,7 +159,8 @@ static bool st_lower_check(st_op *func, st_diag *d) {
 
 /* Lowers one op: gathers its operand buffers and destinations, calls the
  * hook, records the result buffers. */
-static bool st_lower_one(st_lower_ctx *lc, st_op *op, st_ptrmap *bufs, st_ptrmap *dests, st_diag *d) {
+static bool st_lower_one(st_lower_ctx *lc, st_op *op, st_ptrmap *bufs, st_ptrmap *dests, st_ptrmap *producer,
+                         st_ptrmap *nests, st_diag *d) {
   st_value *ins[64] = {0}, *outs[8] = {0};
   if (op->num_operands > 64 || op->num_results > 8) {
     st_diag_error(d, op->loc, "'%s' op has too many operands or results to lower", op->def->name);
@@ -69,6 +182,15 @@ static bool st_lower_one(st_lower_ctx *lc, st_op *op, st_ptrmap *bufs, st_ptrmap
       st_diag_error(d, op->loc, "'%s' op's lowering left result %u without a buffer", op->def->name, r);
       return false;
     }
+  /* A member of a fused group: its nest joins its producer's when they agree. */
+  st_op *nest = op->prev && op->prev->def == &st_loop_parallel_def ? op->prev : NULL;
+  if (nest && !st_ptrmap_set(nests, op, nest)) return false;
+  st_op *prod = st_ptrmap_get(producer, op), *pnest = prod ? st_ptrmap_get(nests, prod) : NULL;
+  if (nest && pnest) {
+    st_value *buf = st_ptrmap_get(bufs, &prod->results[0]);
+    /* merged: the chain goes on in the producer's nest */
+    if (buf && st_lower_merge(pnest, nest, buf) && !st_ptrmap_set(nests, op, pnest)) return false;
+  }
   return !lc->out_of_memory;
 }
 
@@ -79,9 +201,13 @@ static bool st_lower_func(st_module *m, st_op *func, st_diag *d) {
     st_diag_error(d, func->loc, "lower-to-loops: @%s does not end with func.return", st_op_attr_str(func, "sym_name"));
     return false;
   }
-  if (!st_lower_check(func, d)) return false;
+  st_ptrmap bufs = {0}, dests = {0}, producer = {0}, nests = {0};
+  if (!st_lower_inline_fused(m, body, &producer, d) || !st_lower_check(func, d)) {
+    if (!st_diag_has_errors(d)) st_diag_error(d, func->loc, "lower-to-loops: out of memory");
+    st_ptrmap_free(&producer);
+    return false;
+  }
   st_context *ctx = m->ctx;
-  st_ptrmap bufs = {0}, dests = {0};
   st_lower_ctx lc = {.b = st_builder_at_end(m, body), .entry = body};
   unsigned nin = body->num_args, nout = ret->num_operands;
   const st_type *types[1024];
@@ -105,7 +231,7 @@ static bool st_lower_func(st_module *m, st_op *func, st_diag *d) {
     if (ok && v->def && !st_ptrmap_has(&dests, v)) ok = st_ptrmap_set(&dests, v, out_args[i]);
   }
   for (st_op *op = body->first; ok && op != ret; op = op->next)
-    if (op->def != &st_graph_none_def) ok = st_lower_one(&lc, op, &bufs, &dests, d);
+    if (op->def != &st_graph_none_def) ok = st_lower_one(&lc, op, &bufs, &dests, &producer, &nests, d);
   /* Results that did not land in their output (arguments, repeated values,
    * views, constants) are copied there. */
   lc.b = st_builder_before(m, ret);
@@ -126,6 +252,8 @@ static bool st_lower_func(st_module *m, st_op *func, st_diag *d) {
   free(lc.consts);
   st_ptrmap_free(&bufs);
   st_ptrmap_free(&dests);
+  st_ptrmap_free(&producer);
+  st_ptrmap_free(&nests);
   return ok;
 }
 

@@ -64,6 +64,7 @@ bool st_pass_canonicalize(st_module *m, bool *changed, st_diag *d);
 bool st_pass_cse(st_module *m, bool *changed, st_diag *d);
 bool st_pass_dce(st_module *m, bool *changed, st_diag *d);
 bool st_pass_verify(st_module *m, bool *changed, st_diag *d);
+bool st_pass_fuse(st_module *m, bool *changed, st_diag *d);
 bool st_pass_lower_to_loops(st_module *m, bool *changed, st_diag *d);
 bool st_pass_memplan(st_module *m, bool *changed, st_diag *d);
 

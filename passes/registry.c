@@ -15,6 +15,7 @@ static const st_pass st_pass_table[] = {
      st_pass_canonicalize},
     {"cse", "merge pure ops that compute the same value (same op, operands and attributes)", st_pass_cse},
     {"dce", "erase pure ops whose results are unused, and resources nothing refers to", st_pass_dce},
+    {"fuse", "group elementwise chains with their producer into one kernel.fused region per launch", st_pass_fuse},
     {"lower-to-loops", "tensors to buffers (outputs become arguments), each graph op to loop/arith/mem IR through its lower hook",
      st_pass_lower_to_loops},
     {"memplan", "place every mem.alloc at an offset in one workspace arena by liveness (attrs: offset; memplan.arena, memplan.lower_bound)", st_pass_memplan},

@@ -17,6 +17,7 @@
 
 #include "codegen/llvm/llvm.h"
 #include "ir/print.h"
+#include "runtime/parallel/parallel.h"
 #include "tools/tool_common.h"
 #include "tools/tool_compile.h"
 #include "tools/tools.h"
@@ -97,9 +98,12 @@ static int st_parse_args(int argc, char **argv, st_compile_opts *o) {
   return 0;
 }
 
-/* Runs CC -shared -o OUT OBJ -lm. */
-static bool st_link(const char *cc, const char *obj, const char *out, st_diag *d) {
-  char *args[] = {(char *)cc, "-shared", "-o", (char *)out, (char *)obj, "-lm", NULL};
+/* Runs CC -shared ... -o OUT OBJ POOL.c -lm: the library gets its own copy
+ * of the runtime's thread pool (runtime/parallel/strata_parallel.c, hidden),
+ * which its parallel loops call. */
+static bool st_link(const char *cc, const char *obj, const char *pool, const char *out, st_diag *d) {
+  char *args[] = {(char *)cc, "-shared", "-O2", "-fPIC", "-pthread", "-DSTRATA_PARALLEL_HIDDEN", "-o", (char *)out,
+                  (char *)obj, (char *)pool, "-lm", NULL};
   pid_t pid;
   int status = 0;
   if (posix_spawnp(&pid, cc, NULL, NULL, args, environ) != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
@@ -150,8 +154,10 @@ static bool st_emit_native(const st_compile_opts *o, st_module *m, const st_comp
     }
     ok = ok && st_llvm_write_object(lm, obj, d);
     t2 = st_now();
-    if (so && ok) ok = st_link(o->cc, obj, o->out, d);
-    if (tmpdir[0]) unlink(obj), rmdir(tmpdir);
+    char pool[4200];
+    snprintf(pool, sizeof pool, "%s/strata_parallel.c", tmpdir);
+    if (so && ok) ok = st_write_text(pool, st_parallel_source(), d) && st_link(o->cc, obj, pool, o->out, d);
+    if (tmpdir[0]) unlink(obj), unlink(pool), rmdir(tmpdir);
     t3 = st_now();
     ok = ok && st_compile_write_header(header, prefix, o->model, st_llvm_triple(lm), sig, st_llvm_workspace_size(lm), d);
   }

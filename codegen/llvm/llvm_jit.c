@@ -4,12 +4,14 @@
  * model, so destroying a model frees exactly its code), which resolves
  * malloc, free and libm (expf) from the process.  After creation the JIT is
  * only read: the entry address is looked up once, so calls from many
- * threads need no lock. */
+ * threads need no lock.  strata_parallel_for (parallel loops) is bound to
+ * the runtime's pool linked into this library. */
 #include <stdlib.h>
 
 #include <llvm-c/LLJIT.h>
 
 #include "codegen/llvm/llvm_internal.h"
+#include "runtime/parallel/parallel.h"
 
 struct st_llvm_jit {
   LLVMOrcLLJITRef jit;
@@ -42,6 +44,14 @@ st_llvm_jit *st_llvm_jit_create(st_llvm_module *lm, st_diag *d) {
                       "resolving process symbols", d);
   LLVMOrcJITDylibRef jd = ok ? LLVMOrcLLJITGetMainJITDylib(j->jit) : NULL;
   if (ok) LLVMOrcJITDylibAddGenerator(jd, gen);
+  if (ok) {
+    /* The thread pool parallel loops call, from this library (the process
+     * need not export it). */
+    LLVMOrcCSymbolMapPair pool = {
+        LLVMOrcLLJITMangleAndIntern(j->jit, "strata_parallel_for"),
+        {(LLVMOrcExecutorAddress)(uintptr_t)&strata_parallel_for, {LLVMJITSymbolGenericFlagsExported, 0}}};
+    ok = st_jit_error(LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(&pool, 1)), "defining strata_parallel_for", d);
+  }
   if (ok) {
     /* The thread-safe module takes the LLVM module; the context is shared. */
     LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(lm->mod, lm->tsctx);

@@ -2,8 +2,9 @@
  *
  * Memrefs are plain pointers to contiguous row-major data (lower-to-loops
  * only makes identity layouts), so a load or store is a GEP over the
- * linearised index.  loop.for and loop.parallel both become a counted loop
- * (parallel ones are run sequentially until the runtime has threads);
+ * linearised index.  loop.for becomes a counted loop; loop.parallel too, or,
+ * when heavy enough, a body the runtime's thread pool runs
+ * (llvm_parallel.c);
  * mem.alloc is a slice of the caller's workspace at an offset given in
  * program order (memplan will reuse space later); mem.alloca is a stack slot
  * in the entry block that mem2reg turns into a register; mem.constant is a
@@ -19,7 +20,11 @@ LLVMTypeRef st_llvm_type(st_llvm_module *lm, const st_type *t) {
   switch (t->kind) {
   case ST_TY_F32: return LLVMFloatTypeInContext(lm->ctx);
   case ST_TY_F64: return LLVMDoubleTypeInContext(lm->ctx);
+  /* narrow floats compute in f32, sub-byte integers in i8 (llvm_elem.c) */
+  case ST_TY_F16: case ST_TY_BF16: case ST_TY_F8E4M3FN: case ST_TY_F8E4M3FNUZ: case ST_TY_F8E5M2:
+  case ST_TY_F8E5M2FNUZ: case ST_TY_F8E8M0FNU: case ST_TY_F4E2M1FN: return LLVMFloatTypeInContext(lm->ctx);
   case ST_TY_I1: return LLVMInt1TypeInContext(lm->ctx);
+  case ST_TY_I2: case ST_TY_I4: case ST_TY_U2: case ST_TY_U4:
   case ST_TY_I8: case ST_TY_U8: return LLVMInt8TypeInContext(lm->ctx);
   case ST_TY_I16: case ST_TY_U16: return LLVMInt16TypeInContext(lm->ctx);
   case ST_TY_I32: case ST_TY_U32: return LLVMInt32TypeInContext(lm->ctx);
@@ -41,6 +46,15 @@ static const char *st_name(const st_value *v) { return v->name ? v->name : ""; }
 
 /* ---- memory ---- */
 
+/* A mem.alloca scratch slot keeps the register type (f32 for f16 ...), so
+ * accumulators do not round at every step; other buffers hold the stored
+ * form of their element type. */
+static bool st_is_scratch(const st_value *buf) { return buf->def && buf->def->def == &st_mem_alloca_def; }
+static LLVMTypeRef st_buffer_elem_type(st_llvm_fn *f, const st_value *buf) {
+  const st_type *elem = buf->type->u.shaped.elem;
+  return st_is_scratch(buf) ? st_llvm_type(f->lm, elem) : st_llvm_mem_type(f->lm, elem);
+}
+
 /* The element pointer of buf[idx...] (row-major, identity layout). */
 static LLVMValueRef st_element_ptr(st_llvm_fn *f, const st_op *op, unsigned first) {
   const st_value *buf = st_op_operand(op, first);
@@ -56,17 +70,21 @@ static LLVMValueRef st_element_ptr(st_llvm_fn *f, const st_op *op, unsigned firs
     LLVMValueRef dim = LLVMConstInt(i64, (unsigned long long)t->u.shaped.dims[k], 0);
     lin = LLVMBuildNUWAdd(f->b, LLVMBuildNUWMul(f->b, lin, dim, ""), idx, "");
   }
-  LLVMTypeRef elem = st_llvm_type(f->lm, t->u.shaped.elem);
+  LLVMTypeRef elem = st_buffer_elem_type(f, buf);
   return LLVMBuildInBoundsGEP2(f->b, elem, st_get(f, buf), &lin, 1, "");
 }
 
 static bool st_emit_load(st_llvm_fn *f, st_op *op) {
-  LLVMTypeRef elem = st_llvm_type(f->lm, op->results[0].type);
-  return st_set(f, &op->results[0], LLVMBuildLoad2(f->b, elem, st_element_ptr(f, op, 0), ""));
+  const st_value *buf = st_op_operand(op, 0);
+  LLVMValueRef raw = LLVMBuildLoad2(f->b, st_buffer_elem_type(f, buf), st_element_ptr(f, op, 0), "");
+  return st_set(f, &op->results[0], st_is_scratch(buf) ? raw : st_llvm_from_mem(f, op->results[0].type, raw));
 }
 
 static bool st_emit_store(st_llvm_fn *f, st_op *op) {
-  return LLVMBuildStore(f->b, st_get(f, st_op_operand(op, 0)), st_element_ptr(f, op, 1)) != NULL;
+  const st_value *buf = st_op_operand(op, 1);
+  LLVMValueRef v = st_get(f, st_op_operand(op, 0));
+  if (!st_is_scratch(buf)) v = st_llvm_to_mem(f, buf->type->u.shaped.elem, v);
+  return LLVMBuildStore(f->b, v, st_element_ptr(f, op, 1)) != NULL;
 }
 
 static uint64_t st_buffer_bytes(const st_type *t) {
@@ -178,6 +196,23 @@ static bool st_emit_expf(st_llvm_fn *f, st_op *op) {
   return st_set(f, &op->results[0], LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->lm->ctx, id, &ty, 1), fn, &arg, 1, ""));
 }
 
+/* x * y + z with the product used once becomes llvm.fmuladd, which the
+ * backend fuses into one FMA where the target has it (as C compilers do
+ * under -ffp-contract=on); the fmul left behind is dead. */
+static bool st_emit_addf(st_llvm_fn *f, st_op *op) {
+  LLVMValueRef a = st_get(f, st_op_operand(op, 0)), b = st_get(f, st_op_operand(op, 1));
+  for (unsigned i = 0; i < 2; i++) {
+    const st_value *v = st_op_operand(op, i);
+    if (!v->def || v->def->def != &st_arith_mulf_def || st_value_num_uses(v) != 1) continue;
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    unsigned id = LLVMLookupIntrinsicID("llvm.fmuladd", 12);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(f->lm->mod, id, &ty, 1);
+    LLVMValueRef args[3] = {st_get(f, st_op_operand(v->def, 0)), st_get(f, st_op_operand(v->def, 1)), i ? a : b};
+    return st_set(f, &op->results[0], LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->lm->ctx, id, &ty, 1), fn, args, 3, ""));
+  }
+  return st_set(f, &op->results[0], LLVMBuildFAdd(f->b, a, b, ""));
+}
+
 /* arith.math: an LLVM intrinsic where one exists (LLVM folds and vectorises
  * those), else the C library function (tanhf, erff, ...; the JIT resolves
  * libm from the process, a library links -lm). */
@@ -202,34 +237,28 @@ static bool st_emit_math(st_llvm_fn *f, st_op *op) {
     return st_set(f, &op->results[0], LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->lm->ctx, id, &ty, 1), decl, args, n, ""));
   }
   char name[32];
-  snprintf(name, sizeof name, "%s%s", fn, op->results[0].type->kind == ST_TY_F32 ? "f" : "");
+  snprintf(name, sizeof name, "%s%s", fn, ty == LLVMFloatTypeInContext(f->lm->ctx) ? "f" : "");
   LLVMTypeRef params[2] = {ty, ty}, fty = LLVMFunctionType(ty, params, n, 0);
   LLVMValueRef callee = LLVMGetNamedFunction(f->lm->mod, name);
   if (!callee) callee = LLVMAddFunction(f->lm->mod, name, fty);
   return st_set(f, &op->results[0], LLVMBuildCall2(f->b, fty, callee, args, n, ""));
 }
 
-/* arith.cast: the LLVM conversion the two scalar types call for. */
+/* arith.cast: the LLVM conversion the two scalar types call for; a narrow
+ * target rounds (llvm_elem.c; attrs saturate and round_mode as Cast's). */
 static bool st_emit_cast(st_llvm_fn *f, st_op *op) {
-  const st_type *from = st_op_operand(op, 0)->type, *to = op->results[0].type;
-  LLVMValueRef x = st_get(f, st_op_operand(op, 0));
-  LLVMTypeRef ty = st_llvm_type(f->lm, to);
-  bool ff = st_type_is_float(from), ft = st_type_is_float(to);
-  bool su = st_type_is_unsigned(from) || from->kind == ST_TY_I1, tu = st_type_is_unsigned(to);
-  LLVMValueRef r;
-  if (ff && ft) r = LLVMBuildFPCast(f->b, x, ty, "");
-  else if (ff) r = tu ? LLVMBuildFPToUI(f->b, x, ty, "") : LLVMBuildFPToSI(f->b, x, ty, "");
-  else if (ft) r = su ? LLVMBuildUIToFP(f->b, x, ty, "") : LLVMBuildSIToFP(f->b, x, ty, "");
-  else r = LLVMBuildIntCast2(f->b, x, ty, !su, "");
+  const char *mode = st_op_attr_str(op, "round_mode");
+  int m = mode && !strcmp(mode, "down") ? 1 : mode && !strcmp(mode, "nearest") ? 2 : 0;
+  LLVMValueRef r = st_llvm_convert(f, st_op_operand(op, 0)->type, op->results[0].type, st_get(f, st_op_operand(op, 0)),
+                                   st_op_attr_int(op, "saturate", 1) != 0, m);
   return st_set(f, &op->results[0], r);
 }
 
 /* ---- control flow ---- */
 
-static bool st_emit_block(st_llvm_fn *f, st_block *blk);
 
 /* header: iv = phi [lb, pre], [iv + step, latch]; iv < ub ? body : exit */
-static bool st_emit_loop(st_llvm_fn *f, st_op *op) {
+bool st_llvm_emit_loop(st_llvm_fn *f, st_op *op) {
   LLVMTypeRef i64 = LLVMInt64TypeInContext(f->lm->ctx);
   LLVMBasicBlockRef pre = LLVMGetInsertBlock(f->b);
   LLVMBasicBlockRef header = LLVMAppendBasicBlockInContext(f->lm->ctx, f->fn, "loop");
@@ -243,7 +272,7 @@ static bool st_emit_loop(st_llvm_fn *f, st_op *op) {
   LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSLT, iv, st_get(f, st_op_operand(op, 1)), ""), body, exit);
   LLVMPositionBuilderAtEnd(f->b, body);
   st_block *blk = op->regions[0].first;
-  if (!st_set(f, blk->args[0], iv) || !st_emit_block(f, blk)) return false;
+  if (!st_set(f, blk->args[0], iv) || !st_llvm_emit_block(f, blk)) return false;
   LLVMValueRef next = LLVMBuildNSWAdd(f->b, iv, st_get(f, st_op_operand(op, 2)), "");
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(f->b);
   LLVMAddIncoming(iv, &next, &latch, 1);
@@ -266,7 +295,7 @@ typedef struct st_llvm_emitter {
 
 static const st_llvm_emitter st_emitters[] = {
     {&st_arith_constant_def, st_emit_constant, 0},
-    {&st_arith_addf_def, NULL, LLVMFAdd},
+    {&st_arith_addf_def, st_emit_addf, 0},
     {&st_arith_subf_def, NULL, LLVMFSub},
     {&st_arith_mulf_def, NULL, LLVMFMul},
     {&st_arith_divf_def, NULL, LLVMFDiv},
@@ -275,6 +304,11 @@ static const st_llvm_emitter st_emitters[] = {
     {&st_arith_subi_def, NULL, LLVMSub},
     {&st_arith_muli_def, NULL, LLVMMul},
     {&st_arith_divsi_def, NULL, LLVMSDiv},
+    {&st_arith_divui_def, NULL, LLVMUDiv},
+    {&st_arith_remsi_def, NULL, LLVMSRem},
+    {&st_arith_remui_def, NULL, LLVMURem},
+    {&st_arith_shli_def, NULL, LLVMShl},
+    {&st_arith_shrui_def, NULL, LLVMLShr},
     {&st_arith_andi_def, NULL, LLVMAnd},
     {&st_arith_ori_def, NULL, LLVMOr},
     {&st_arith_xori_def, NULL, LLVMXor},
@@ -290,8 +324,8 @@ static const st_llvm_emitter st_emitters[] = {
     {&st_mem_alloca_def, st_emit_alloca, 0},
     {&st_mem_constant_def, st_emit_constant_buffer, 0},
     {&st_mem_view_def, st_emit_view, 0},
-    {&st_loop_for_def, st_emit_loop, 0},
-    {&st_loop_parallel_def, st_emit_loop, 0},
+    {&st_loop_for_def, st_llvm_emit_loop, 0},
+    {&st_loop_parallel_def, st_llvm_emit_parallel, 0},
     {&st_loop_yield_def, st_emit_nothing, 0},
     {&st_func_return_def, st_emit_return, 0},
 };
@@ -310,7 +344,7 @@ static bool st_emit_op(st_llvm_fn *f, st_op *op) {
   return st_fail(f, op, "is not supported by codegen (run lower-to-loops first?)");
 }
 
-static bool st_emit_block(st_llvm_fn *f, st_block *blk) {
+bool st_llvm_emit_block(st_llvm_fn *f, st_block *blk) {
   for (st_op *op = blk->first; op; op = op->next)
     if (!st_emit_op(f, op)) return false;
   return true;

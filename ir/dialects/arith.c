@@ -67,6 +67,11 @@ ST_ARITH_BINARY(st_arith_addi_def, "arith.addi", "integer addition (wraps)", ST_
 ST_ARITH_BINARY(st_arith_muli_def, "arith.muli", "integer multiplication (wraps)", ST_TRAIT_COMMUTATIVE);
 ST_ARITH_BINARY(st_arith_subi_def, "arith.subi", "integer subtraction (wraps)", 0);
 ST_ARITH_BINARY(st_arith_divsi_def, "arith.divsi", "signed integer division (truncates; x / 0 is undefined)", 0);
+ST_ARITH_BINARY(st_arith_divui_def, "arith.divui", "unsigned integer division (x / 0 is undefined)", 0);
+ST_ARITH_BINARY(st_arith_remsi_def, "arith.remsi", "signed remainder (sign of the dividend, as C's %)", 0);
+ST_ARITH_BINARY(st_arith_remui_def, "arith.remui", "unsigned remainder", 0);
+ST_ARITH_BINARY(st_arith_shli_def, "arith.shli", "shift left (a shift by the width or more is undefined)", 0);
+ST_ARITH_BINARY(st_arith_shrui_def, "arith.shrui", "logical shift right", 0);
 ST_ARITH_BINARY(st_arith_andi_def, "arith.andi", "bitwise and (of i1 conditions too)", ST_TRAIT_COMMUTATIVE);
 ST_ARITH_BINARY(st_arith_ori_def, "arith.ori", "bitwise or (of i1 conditions too)", ST_TRAIT_COMMUTATIVE);
 ST_ARITH_BINARY(st_arith_xori_def, "arith.xori", "bitwise exclusive or (of i1 conditions too)", ST_TRAIT_COMMUTATIVE);
@@ -177,7 +182,8 @@ static bool st_math_verify(st_op *op, st_diag *d) {
  * toward zero), integer widths (sign- or zero-extended by the source type). */
 static bool st_cast_verify(st_op *op, st_diag *d) {
   const st_type *a = st_op_operand(op, 0)->type, *r = op->results[0].type;
-  bool ok_a = st_type_is_float(a) || st_type_is_int(a), ok_r = st_type_is_float(r) || st_type_is_int(r);
+  bool ok_a = st_type_is_float(a) || st_type_is_int(a) || a->kind == ST_TY_INDEX;
+  bool ok_r = st_type_is_float(r) || st_type_is_int(r) || r->kind == ST_TY_INDEX;
   if (!ok_a || !ok_r) {
     st_diag_error(d, op->loc, "'arith.cast' op converts between scalar integer and float types");
     return false;
@@ -190,7 +196,7 @@ const st_op_def st_arith_math_def = {
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_math_verify,
 };
 const st_op_def st_arith_cast_def = {
-    .name = "arith.cast", .summary = "scalar conversion between integer and float types of any width",
+    .name = "arith.cast", .summary = "scalar conversion between integer, index and float types of any width",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_cast_verify,
 };
 
@@ -199,7 +205,8 @@ static const st_op_def *const st_arith_ops[] = {
     &st_arith_divf_def,     &st_arith_maxf_def, &st_arith_addi_def, &st_arith_muli_def,
     &st_arith_subi_def,     &st_arith_divsi_def, &st_arith_andi_def, &st_arith_cmpf_def,
     &st_arith_cmpi_def,     &st_arith_select_def, &st_arith_expf_def, &st_arith_ori_def,
-    &st_arith_xori_def,     &st_arith_math_def,   &st_arith_cast_def,
+    &st_arith_xori_def,     &st_arith_math_def,   &st_arith_cast_def,   &st_arith_divui_def,
+    &st_arith_remsi_def,    &st_arith_remui_def,  &st_arith_shli_def,   &st_arith_shrui_def,
 };
 static const st_op_group st_arith_group = ST_OP_GROUP(st_arith_ops);
 static const st_op_group *const st_arith_groups[] = {&st_arith_group};

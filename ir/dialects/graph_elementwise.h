@@ -28,6 +28,10 @@ extern const st_op_def st_graph_pow_def, st_graph_mod_def, st_graph_and_def, st_
 /* conversions and pass-through ops (graph_elementwise_cast.c) */
 extern const st_op_def st_graph_cast_def, st_graph_cast_like_def, st_graph_identity_def, st_graph_dropout_def;
 
+/* Cast's byte for v in the 8- or 4-bit float `kind` (round_mode: 0 up,
+ * 1 down, 2 nearest, for f8E8M0FNU), for codegen's conversion tables. */
+uint8_t st_graph_cast_encode_small(st_type_kind kind, double v, bool saturate, int round_mode);
+
 /* ---- type rules shared by the family (graph_elementwise.c) ---- */
 #define ST_EW_UNARY_TRAITS (ST_TRAIT_PURE | ST_TRAIT_ELEMENTWISE | ST_TRAIT_SAME_TYPE)
 #define ST_EW_BINARY_TRAITS (ST_TRAIT_PURE | ST_TRAIT_ELEMENTWISE | ST_TRAIT_BROADCAST)

@@ -91,6 +91,15 @@ static st_e8m0_round st_e8m0_mode(st_op *op) {
   return m && !strcmp(m, "down") ? ST_E8M0_DOWN : m && !strcmp(m, "nearest") ? ST_E8M0_NEAREST : ST_E8M0_UP;
 }
 
+/* The byte Cast stores for v in a small float `kind` (round_mode 0 up,
+ * 1 down, 2 nearest; it matters only for f8E8M0FNU): codegen builds its
+ * conversion tables from this, so compiled code rounds as the interpreter. */
+uint8_t st_graph_cast_encode_small(st_type_kind kind, double v, bool saturate, int round_mode) {
+  if (kind == ST_TY_F8E8M0FNU)
+    return st_e8m0_encode(v, saturate, round_mode == 1 ? ST_E8M0_DOWN : round_mode == 2 ? ST_E8M0_NEAREST : ST_E8M0_UP);
+  return st_small_float_encode(kind, v, saturate);
+}
+
 /* Converts every element of `in` into `out` (same element count). */
 static void st_convert(const st_tensor *in, st_tensor *out, bool saturate, st_e8m0_round mode) {
   const st_type *ie = st_type_elem(in->type), *oe = st_type_elem(out->type);
@@ -261,4 +270,5 @@ const st_op_def st_graph_dropout_def = {
     .name = "graph.dropout", .summary = "identity in inference; seeded random drop in training (optional i1 mask)",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
     .infer_types = st_dropout_infer, .interpret = st_dropout_interp,
+    .lower = st_graph_lower_dropout,
 };

@@ -147,19 +147,22 @@ bool st_lower_copy(st_lower_ctx *lc, st_value *src, st_value *dst) {
 }
 
 const st_op_def *st_lower_arith_for(const st_type *elem, char kind) {
-  if (elem->kind == ST_TY_F32 || elem->kind == ST_TY_F64) {
+  if (st_type_is_float(elem)) { /* narrow floats compute in f32 registers (codegen/llvm/llvm_elem.c) */
     switch (kind) {
     case 'a': return &st_arith_addf_def;
     case 's': return &st_arith_subf_def;
     case 'm': return &st_arith_mulf_def;
     case 'd': return &st_arith_divf_def;
     }
-  } else if (st_type_is_int(elem) && !st_type_is_unsigned(elem) && elem->kind != ST_TY_I1 && elem->kind != ST_TY_I4) {
+  } else if (st_type_is_int(elem) && elem->kind != ST_TY_I1 && elem->kind != ST_TY_I2 && elem->kind != ST_TY_I4 &&
+             elem->kind != ST_TY_U2 && elem->kind != ST_TY_U4) {
+    bool u = st_type_is_unsigned(elem);
     switch (kind) {
     case 'a': return &st_arith_addi_def;
     case 's': return &st_arith_subi_def;
     case 'm': return &st_arith_muli_def;
-    case 'd': return &st_arith_divsi_def;
+    case 'd': return u ? &st_arith_divui_def : &st_arith_divsi_def;
+    case 'r': return u ? &st_arith_remui_def : &st_arith_remsi_def;
     }
   }
   return NULL;

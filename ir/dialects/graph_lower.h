@@ -35,6 +35,17 @@ bool st_graph_lower_concat(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_expand(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_slice(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_norm.c: LayerNormalization, RMSNormalization */
+bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_index.c: gathers, arg max/min, trilu, split, cumulative ops, inference dropout */
+bool st_graph_lower_gather(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_gather_elements(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_arg(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_trilu(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_split(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_cum(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_dropout(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
 

@@ -7,8 +7,9 @@
  * Floats are computed in their own precision (the interpreter rounds once
  * from double), which stays well inside the conformance tolerance.  Math
  * functions are arith.math calls that codegen maps to LLVM intrinsics or
- * libm.  An op without a row here, or an element type codegen does not
- * handle (f16, bf16, float8, sub-byte integers), fails with a diagnostic
+ * libm.  Narrow floats (f16, bf16, float8) compute in f32 registers and
+ * round at stores and casts (codegen/llvm/llvm_elem.c).  An op without a
+ * row here, or arithmetic on sub-byte integers, fails with a diagnostic
  * that names the op and the reason. */
 #include <math.h>
 #include <string.h>
@@ -158,12 +159,49 @@ static st_value *st_ew_sign(st_ew *e) {
   return st_type_is_unsigned(e->elem) ? pos : SEL(e, CMP(e, "lt", X0, z), K(e, -1), pos);
 }
 
-static st_value *st_ew_pow(st_ew *e) {
-  st_value *y = X1;
-  if (y && y->type != e->elem) y = st_lower_op(e->b, &st_arith_cast_def, 1, &y, e->elem);
-  return FN(e, "pow", X0, y);
+static st_value *CAST(st_ew *e, st_value *x, const st_type *t) {
+  return !x || x->type == t ? x : st_lower_op(e->b, &st_arith_cast_def, 1, &x, t);
 }
-static st_value *st_ew_mod(st_ew *e) { return FN(e, "fmod", X0, X1); }
+
+/* Pow: a float base computes in its type; an integer base in f64, the
+ * result truncated (exact for the magnitudes integers hold up to 2^53). */
+static st_value *st_ew_pow(st_ew *e) {
+  if (st_ew_float(e)) return FN(e, "pow", X0, CAST(e, X1, e->elem));
+  const st_type *f64 = st_type_scalar(e->b->module->ctx, ST_TY_F64);
+  return CAST(e, FN(e, "pow", CAST(e, X0, f64), CAST(e, X1, f64)), e->elem);
+}
+
+/* Mod: floats as C fmod (fmod = 0 turns NaN into 0, as the interpreter);
+ * integers: x mod 0 is 0, fmod = 0 takes the divisor's sign. */
+static st_value *st_ew_mod(st_ew *e) {
+  bool c_fmod = st_op_attr_int(e->op, "fmod", 0) != 0;
+  if (st_ew_float(e)) {
+    st_value *r = FN(e, "fmod", X0, X1);
+    return c_fmod ? r : SEL(e, ISNAN(e, r), K(e, 0), r);
+  }
+  st_value *zero = K(e, 0), *bz = CMP(e, "eq", X1, zero), *safe = SEL(e, bz, K(e, 1), X1);
+  if (st_type_is_unsigned(e->elem))
+    return SEL(e, bz, zero, st_lower_binary(e->b, st_lower_arith_for(e->elem, 'r'), X0, safe));
+  /* b == -1 would overflow for the minimum value; its remainder is 0 */
+  st_value *bad = st_lower_binary(e->b, &st_arith_ori_def, bz, CMP(e, "eq", X1, K(e, -1)));
+  safe = SEL(e, bad, K(e, 1), X1);
+  st_value *r = st_lower_binary(e->b, st_lower_arith_for(e->elem, 'r'), X0, safe);
+  if (!c_fmod) {
+    st_value *fix = st_lower_binary(e->b, &st_arith_andi_def, CMP(e, "ne", r, zero),
+                                    CMP(e, "ne", CMP(e, "lt", r, zero), CMP(e, "lt", X1, zero)));
+    r = SEL(e, fix, ADD(e, r, X1), r);
+  }
+  return SEL(e, bad, zero, r);
+}
+
+/* BitShift on unsigned integers: a shift by the width or more gives 0. */
+static st_value *st_ew_bit_shift(st_ew *e) {
+  const char *dir = st_op_attr_str(e->op, "direction");
+  bool left = dir && !strcmp(dir, "LEFT");
+  unsigned bits = (unsigned)st_dense_elem_size(e->elem) * 8;
+  st_value *r = st_lower_binary(e->b, left ? &st_arith_shli_def : &st_arith_shrui_def, X0, X1);
+  return SEL(e, CMP(e, "ge", X1, K(e, bits)), K(e, 0), r);
+}
 
 static st_value *st_ew_fold(st_ew *e, st_value *(*f)(st_ew *, st_value *, st_value *)) {
   st_value *acc = X0;
@@ -187,7 +225,14 @@ static st_value *st_ew_clip(st_ew *e) {
 static st_value *st_ew_cast(st_ew *e) {
   if (e->out == e->elem) return X0;
   if (e->out->kind == ST_TY_I1) return CMP(e, "ne", X0, K(e, 0));
-  return st_lower_op(e->b, &st_arith_cast_def, 1, &e->x[0], e->out);
+  st_value *r = st_lower_op(e->b, &st_arith_cast_def, 1, &e->x[0], e->out);
+  st_module *m = e->b->module;
+  const char *mode = st_op_attr_str(e->op, "round_mode");
+  if (r && !st_op_attr_int(e->op, "saturate", 1) &&
+      !st_op_set_attr(m, r->def, "saturate", st_attr_int(m, st_type_scalar(m->ctx, ST_TY_I64), 0)))
+    return NULL;
+  if (r && mode && !st_op_set_attr(m, r->def, "round_mode", st_attr_string(m, mode, strlen(mode)))) return NULL;
+  return r;
 }
 
 /* ---- the table ---- */
@@ -234,8 +279,9 @@ static const st_ew_rule st_ew_rules[] = {
     {&st_graph_sign_def, NULL, st_ew_sign, ST_EW_F | ST_EW_I, 0},
     {&st_graph_not_def, NULL, st_ew_not, ST_EW_I, 0},
     {&st_graph_bitwise_not_def, NULL, st_ew_bitwise_not, ST_EW_I, 0},
-    {&st_graph_pow_def, NULL, st_ew_pow, ST_EW_F, 0},
-    {&st_graph_mod_def, NULL, st_ew_mod, ST_EW_F, 0},
+    {&st_graph_pow_def, NULL, st_ew_pow, ST_EW_F | ST_EW_I, 0},
+    {&st_graph_mod_def, NULL, st_ew_mod, ST_EW_F | ST_EW_I, 0},
+    {&st_graph_bit_shift_def, NULL, st_ew_bit_shift, ST_EW_I, 0},
     {&st_graph_prelu_def, NULL, st_ew_prelu, ST_EW_F | ST_EW_I, 0},
     {&st_graph_swiglu_def, NULL, st_ew_swiglu, ST_EW_F, 0},
     {&st_graph_equal_def, NULL, st_ew_equal, ST_EW_F | ST_EW_I, 0},
@@ -259,14 +305,9 @@ static const st_ew_rule st_ew_rules[] = {
     {&st_graph_cast_like_def, NULL, st_ew_cast, ST_EW_F | ST_EW_I, 0},
 };
 
-/* Element types codegen handles: f32, f64 and the 8- to 64-bit integers, i1. */
-static bool st_ew_codegen_type(const st_type *e) {
-  switch (e->kind) {
-  case ST_TY_F32: case ST_TY_F64: case ST_TY_I1: case ST_TY_I8: case ST_TY_I16: case ST_TY_I32: case ST_TY_I64:
-  case ST_TY_U8: case ST_TY_U16: case ST_TY_U32: case ST_TY_U64: return true;
-  default: return false;
-  }
-}
+/* Element types codegen handles: every scalar type (narrow floats compute
+ * in f32, sub-byte integers in i8; codegen/llvm/llvm_elem.c). */
+static bool st_ew_codegen_type(const st_type *e) { return st_type_is_float(e) || st_type_is_int(e); }
 
 static const st_ew_rule *st_ew_rule_of(const st_op_def *def) {
   for (size_t i = 0; i < sizeof st_ew_rules / sizeof *st_ew_rules; i++)
@@ -293,8 +334,9 @@ static bool st_ew_check(st_op *op, const st_ew_rule *r, st_diag *d) {
   const st_type *elem = st_op_operand(op, r->data)->type->u.shaped.elem;
   if (!(r->flags & (st_type_is_float(elem) ? ST_EW_F : ST_EW_I)))
     return st_graph_lower_fail(op, d, st_type_is_float(elem) ? "float operands not supported" : "integer operands not supported yet");
-  if (op->def == &st_graph_mod_def && !st_op_attr_int(op, "fmod", 0))
-    return st_graph_lower_fail(op, d, "integer-style mod not supported yet");
+  bool sub_byte = elem->kind == ST_TY_I2 || elem->kind == ST_TY_I4 || elem->kind == ST_TY_U2 || elem->kind == ST_TY_U4;
+  if (sub_byte && op->def != &st_graph_cast_def && op->def != &st_graph_cast_like_def)
+    return st_graph_lower_fail(op, d, "sub-byte integer arithmetic not supported yet");
   return true;
 }
 

@@ -5,8 +5,17 @@
  * over the reduced dims accumulating into a rank-0 mem.alloca, which LLVM
  * promotes to a register.  Convolution borders read a clamped index and
  * select zero outside the input, so no load ever leaves its buffer and the
- * loop bodies need no control flow.  These are the plain loops; tiling and
- * vectorization are later passes. */
+ * loop bodies need no control flow.
+ *
+ * A 2-D convolution whose weights are a constant takes a faster form (see
+ * st_lower_conv_packed): the weights are repacked at compile time so that L
+ * output channels are contiguous, and a tile of L channels x OWB output
+ * columns accumulates in OWB*L scalars across the whole reduction.  LLVM
+ * promotes them to registers and its SLP vectoriser turns each column's L
+ * multiply-adds into vector FMAs (codegen contracts mul+add into fmuladd). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
@@ -98,9 +107,157 @@ static st_value *st_conv_input_index(st_lower_ctx *lc, st_builder *b, st_value *
   return pad ? st_lower_binary(b, &st_arith_subi_def, x, st_lower_index(lc, pad)) : x;
 }
 
+/* ---- the packed 2-D convolution ---- */
+
+enum { ST_CONV_LANES = 8, ST_CONV_COLS = 8 };
+
+/* The weights W[M][Cg][KH][KW] repacked as Wp[G][Mg/L][KH][KW][Cg][L]: for one
+ * (kh, kw, c) the L channels of a tile are one contiguous vector.  NULL when
+ * W is not a readable constant. */
+static st_value *st_conv_pack_weights(st_lower_ctx *lc, st_value *W, int64_t G, int64_t L) {
+  if (!W->def || W->def->def != &st_mem_constant_def) return NULL;
+  const st_attr *a = st_op_get_attr(W->def, "value");
+  size_t have;
+  bool splat;
+  const char *src = a ? st_attr_elements(a, &have, &splat) : NULL;
+  if (!src) return NULL;
+  const st_type *elem = W->type->u.shaped.elem;
+  const st_dim *wd = W->type->u.shaped.dims;
+  int64_t M = wd[0], Cg = wd[1], KH = wd[2], KW = wd[3], Mg = M / G, MB = Mg / L;
+  size_t esz = st_dense_elem_size(elem), n = (size_t)(M * Cg * KH * KW);
+  if (!splat && have < n * esz) return NULL;
+  char *dst = malloc(n * esz);
+  if (!dst) return lc->out_of_memory = true, NULL;
+  size_t at = 0;
+  for (int64_t g = 0; g < G; g++)
+    for (int64_t mb = 0; mb < MB; mb++)
+      for (int64_t kh = 0; kh < KH; kh++)
+        for (int64_t kw = 0; kw < KW; kw++)
+          for (int64_t c = 0; c < Cg; c++)
+            for (int64_t j = 0; j < L; j++, at += esz) {
+              size_t from = (size_t)((((g * Mg + mb * L + j) * Cg + c) * KH + kh) * KW + kw);
+              memcpy(dst + at, src + (splat ? 0 : from * esz), esz);
+            }
+  st_module *m = lc->b.module;
+  st_dim pd[6] = {G, MB, KH, KW, Cg, L};
+  const st_type *t = st_type_tensor(m->ctx, elem, 6, pd);
+  st_named_attr value = {"value", st_attr_dense(m, t, dst, n * esz, false)};
+  free(dst);
+  const st_type *mt = st_lower_memref_type(m->ctx, t);
+  st_op_state s = {.def = &st_mem_constant_def, .num_results = 1, .result_types = &mt, .num_attrs = 1, .attrs = &value};
+  st_op *c = value.attr ? st_builder_create(&lc->b, &s) : NULL;
+  return c ? &c->results[0] : NULL;
+}
+
+static st_value *st_index_min(st_lower_ctx *lc, st_builder *b, st_value *x, int64_t hi) {
+  st_value *h = st_lower_index(lc, hi);
+  return st_lower_select(b, st_lower_cmp(b, &st_arith_cmpi_def, "slt", x, h), x, h);
+}
+
+/* o * stride + k * dil - pad (k may be NULL for 0). */
+static st_value *st_conv_pos(st_lower_ctx *lc, st_builder *b, st_value *o, int64_t stride, st_value *k, int64_t dil,
+                             int64_t pad) {
+  st_value *x = stride == 1 ? o : st_lower_binary(b, &st_arith_muli_def, o, st_lower_index(lc, stride));
+  if (k) x = st_lower_binary(b, &st_arith_addi_def, x,
+                             dil == 1 ? k : st_lower_binary(b, &st_arith_muli_def, k, st_lower_index(lc, dil)));
+  return pad ? st_lower_binary(b, &st_arith_subi_def, x, st_lower_index(lc, pad)) : x;
+}
+
+/* parallel (n, g, mb, oh); for each tile of OWB columns: OWB*L accumulators
+ * (rank-0 allocas), for (kh, kw) the columns' input positions and whether
+ * they are inside, for c: L weights, OWB inputs, OWB*L multiply-adds; then
+ * bias and store.  The last tile's columns are clamped to OW-1 when OWB does
+ * not divide OW: the duplicates recompute and rewrite the same element. */
+static bool st_lower_conv_packed(st_op *op, st_lower_ctx *lc, const st_conv_geom *g, st_value *Wp, int64_t L) {
+  const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
+  const st_op_def *add = st_lower_arith_for(elem, 'a'), *mul = st_lower_arith_for(elem, 'm');
+  st_value *X = lc->inputs[0], *Bias = op->num_operands > 2 ? lc->inputs[2] : NULL, *dst = st_lower_result(lc, 0);
+  if (!dst) return false;
+  const st_dim *xd = X->type->u.shaped.dims, *od = out->u.shaped.dims, *pd = Wp->type->u.shaped.dims;
+  int64_t G = pd[0], MB = pd[1], KH = pd[2], KW = pd[3], Cg = pd[4], Mg = MB * L, OW = od[3];
+  int64_t ntiles = (OW + ST_CONV_COLS - 1) / ST_CONV_COLS, OWB = (OW + ntiles - 1) / ntiles;
+  bool clamp = OWB * ntiles != OW, pad_h = g->pads[0] || g->pads[2], pad_w = g->pads[1] || g->pads[3];
+  st_dim outer[4] = {od[0], G, MB, od[2]};
+  st_value *iv[4], *t, *kk[2], *c;
+  st_builder in = st_lower_loops(lc, &lc->b, 4, outer, true, iv);
+  if (!in.block) return false;
+  st_builder tile = st_lower_loops(lc, &in, 1, &ntiles, false, &t);
+  if (!tile.block) return false;
+  st_value *acc[ST_CONV_COLS * ST_CONV_LANES], *ow[ST_CONV_COLS], *zero = st_lower_const(&tile, elem, 0);
+  st_value *ow0 = st_lower_binary(&tile, &st_arith_muli_def, t, st_lower_index(lc, OWB));
+  for (int64_t p = 0; p < OWB; p++) {
+    ow[p] = p ? st_lower_binary(&tile, &st_arith_addi_def, ow0, st_lower_index(lc, p)) : ow0;
+    if (clamp) ow[p] = st_index_min(lc, &tile, ow[p], OW - 1);
+    for (int64_t j = 0; j < L; j++)
+      if (!(acc[p * L + j] = st_lower_alloca(&tile, elem)) || !st_lower_store(&tile, zero, acc[p * L + j], NULL))
+        return false;
+  }
+  st_dim kdims[2] = {KH, KW};
+  st_builder win = st_lower_loops(lc, &tile, 2, kdims, false, kk);
+  if (!win.block) return false;
+  st_value *ih = st_conv_pos(lc, &win, iv[3], g->strides[0], kk[0], g->dilations[0], g->pads[0]), *ih_ok = NULL;
+  if (pad_h) {
+    ih_ok = st_lower_cmp(&win, &st_arith_cmpi_def, "ult", ih, st_lower_index(lc, xd[2]));
+    ih = st_lower_select(&win, ih_ok, ih, st_lower_index(lc, 0));
+  }
+  st_value *iw[ST_CONV_COLS], *ok[ST_CONV_COLS];
+  for (int64_t p = 0; p < OWB; p++) {
+    iw[p] = st_conv_pos(lc, &win, ow[p], g->strides[1], kk[1], g->dilations[1], g->pads[1]);
+    ok[p] = ih_ok;
+    if (pad_w) {
+      st_value *w_ok = st_lower_cmp(&win, &st_arith_cmpi_def, "ult", iw[p], st_lower_index(lc, xd[3]));
+      iw[p] = st_lower_select(&win, w_ok, iw[p], st_lower_index(lc, 0));
+      ok[p] = ok[p] ? st_lower_binary(&win, &st_arith_andi_def, ok[p], w_ok) : w_ok;
+    }
+  }
+  st_value *cbase = G > 1 ? st_lower_binary(&win, &st_arith_muli_def, iv[1], st_lower_index(lc, Cg)) : NULL;
+  st_builder red = st_lower_loops(lc, &win, 1, &Cg, false, &c);
+  if (!red.block) return false;
+  st_value *ch = cbase ? st_lower_binary(&red, &st_arith_addi_def, cbase, c) : c, *w[ST_CONV_LANES];
+  for (int64_t j = 0; j < L; j++) {
+    st_value *wi[6] = {iv[1], iv[2], kk[0], kk[1], c, st_lower_index(lc, j)};
+    w[j] = st_lower_load(&red, Wp, wi);
+  }
+  for (int64_t p = 0; p < OWB; p++) {
+    st_value *xi[4] = {iv[0], ch, ih, iw[p]}, *x = st_lower_load(&red, X, xi);
+    if (ok[p]) x = st_lower_select(&red, ok[p], x, st_lower_const(&red, elem, 0));
+    for (int64_t j = 0; j < L; j++)
+      if (!st_accumulate(&red, add, acc[p * L + j], st_lower_binary(&red, mul, x, w[j]))) return false;
+  }
+  /* m0 = g * Mg + mb * L: the tile's first output channel */
+  st_value *m0 = st_lower_binary(&tile, &st_arith_muli_def, iv[2], st_lower_index(lc, L));
+  if (G > 1)
+    m0 = st_lower_binary(&tile, &st_arith_addi_def, m0,
+                         st_lower_binary(&tile, &st_arith_muli_def, iv[1], st_lower_index(lc, Mg)));
+  for (int64_t j = 0; j < L; j++) {
+    st_value *m = j ? st_lower_binary(&tile, &st_arith_addi_def, m0, st_lower_index(lc, j)) : m0;
+    st_value *b = Bias ? st_lower_load(&tile, Bias, &m) : NULL;
+    for (int64_t p = 0; p < OWB; p++) {
+      st_value *y = st_lower_load(&tile, acc[p * L + j], NULL), *oi[4] = {iv[0], m, iv[3], ow[p]};
+      if (b) y = st_lower_binary(&tile, add, y, b);
+      if (!st_lower_store(&tile, y, dst, oi)) return false;
+    }
+  }
+  return true;
+}
+
+/* The largest divisor of n that is at most ST_CONV_LANES. */
+static int64_t st_conv_lanes(int64_t n) {
+  for (int64_t l = ST_CONV_LANES; l > 1; l--)
+    if (n % l == 0) return l;
+  return 1;
+}
+
 bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_conv_geom g;
   if (!st_conv_params(op, &g, d)) return false;
+  if (g.spatial == 2 && st_type_is_float(op->results[0].type->u.shaped.elem) &&
+      st_lower_arith_for(op->results[0].type->u.shaped.elem, 'a')) {
+    int64_t L = st_conv_lanes(lc->inputs[1]->type->u.shaped.dims[0] / g.group);
+    st_value *Wp = st_conv_pack_weights(lc, lc->inputs[1], g.group, L);
+    if (Wp) return st_lower_conv_packed(op, lc, &g, Wp, L);
+    if (lc->out_of_memory) return false;
+  }
   const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
   const st_op_def *add = st_lower_arith_for(elem, 'a'), *mul = st_lower_arith_for(elem, 'm');
   if (!add || !st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");

@@ -1,11 +1,13 @@
-/* Lower hook of graph.softmax: for each row along the axis, three
- * sequential sweeps — the maximum, exp(x - max) stored and summed, then the
- * division — so exp never overflows for large inputs. */
+/* Lower hook of graph.softmax and graph.log_softmax: for each row along
+ * the axis, three sequential sweeps — the maximum, exp(x - max) summed (and
+ * stored, for softmax), then the division (softmax) or x - max - log(sum)
+ * (log_softmax) — so exp never overflows for large inputs. */
 #include <math.h>
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
+#include "ir/dialects/graph_reduce.h"
 
 /* Opens a loop over the axis at *b and fills idx with the row's index. */
 static st_builder st_axis_loop(st_lower_ctx *lc, st_builder *b, const st_type *t, unsigned axis,
@@ -38,15 +40,22 @@ bool st_graph_lower_softmax(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *v = st_lower_load(&l1, x, idx), *m = st_lower_load(&l1, mx, NULL);
   st_value *gt = st_lower_cmp(&l1, &st_arith_cmpf_def, "ogt", v, m);
   if (!st_lower_store(&l1, st_lower_select(&l1, gt, v, m), mx, NULL)) return false;
+  bool log = op->def == &st_graph_log_softmax_def;
   st_builder l2 = st_axis_loop(lc, &in, t, (unsigned)axis, outer, idx);
   if (!l2.block) return false;
   st_value *diff = st_lower_binary(&l2, &st_arith_subf_def, st_lower_load(&l2, x, idx), st_lower_load(&l2, mx, NULL));
   st_value *e = diff ? st_lower_op(&l2, &st_arith_expf_def, 1, &diff, NULL) : NULL;
-  if (!st_lower_store(&l2, e, dst, idx) ||
+  if ((!log && !st_lower_store(&l2, e, dst, idx)) ||
       !st_lower_store(&l2, st_lower_binary(&l2, &st_arith_addf_def, st_lower_load(&l2, sum, NULL), e), sum, NULL))
     return false;
   st_builder l3 = st_axis_loop(lc, &in, t, (unsigned)axis, outer, idx);
   if (!l3.block) return false;
+  if (log) {
+    st_value *s = st_lower_load(&l3, sum, NULL), *ls = s ? st_lower_op(&l3, &st_arith_math_def, 1, &s, NULL) : NULL;
+    if (!ls || !st_op_set_attr(l3.module, ls->def, "fn", st_attr_string(l3.module, "log", 3))) return false;
+    st_value *sh = st_lower_binary(&l3, &st_arith_subf_def, st_lower_load(&l3, x, idx), st_lower_load(&l3, mx, NULL));
+    return st_lower_store(&l3, st_lower_binary(&l3, &st_arith_subf_def, sh, ls), dst, idx);
+  }
   st_value *q = st_lower_binary(&l3, &st_arith_divf_def, st_lower_load(&l3, dst, idx), st_lower_load(&l3, sum, NULL));
   return st_lower_store(&l3, q, dst, idx);
 }

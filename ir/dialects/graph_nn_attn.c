@@ -65,10 +65,9 @@ static bool st_attn_geom(st_op *op, st_attn *g, st_diag *d) {
     if (pk->kind != ST_TY_TENSOR || pk->u.shaped.rank != 4 || pk->u.shaped.dims[3] != g->D)
       return st_graph_type_error(op, d, "expects past_key of shape (B, kv_heads, past, head_size)", pk);
     g->Spast = pk->u.shaped.dims[2];
-    if (!st_graph_has_operand(op, 5) || st_op_operand(op, 5)->type->u.shaped.rank != 4 ||
-        st_op_operand(op, 5)->type->u.shaped.dims[2] != g->Spast)
-      return st_graph_type_error(op, d, "expects past_value beside past_key, of the same past length",
-                                 st_op_operand(op, 5)->type);
+    const st_type *pv = st_graph_has_operand(op, 5) ? st_op_operand(op, 5)->type : NULL;
+    if (!pv || pv->kind != ST_TY_TENSOR || pv->u.shaped.rank != 4 || pv->u.shaped.dims[2] != g->Spast)
+      return st_graph_type_error(op, d, "expects past_value beside past_key, of the same past length", pv ? pv : pk);
   }
   g->Stot = g->Spast + g->Skv;
   if (st_graph_has_operand(op, 3)) {

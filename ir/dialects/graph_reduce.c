@@ -367,6 +367,7 @@ const st_op_def st_graph_log_softmax_def = {
     .name = "graph.log_softmax", .summary = "x - log(sum(exp(x))) along attr axis (default -1)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_SAME_TYPE,
     .infer_types = st_softmax_infer, .interpret = st_interp_log_softmax,
+    .lower = st_graph_lower_softmax,
 };
 const st_op_def st_graph_hardmax_def = {
     .name = "graph.hardmax", .summary = "1 at the first maximum along attr axis (default -1), 0 elsewhere",

@@ -374,11 +374,13 @@ const st_op_def st_graph_layer_normalization_def = {
     .summary = "normalises over the axes from attr axis (X, Scale, B?) -> Y, Mean?, InvStdDev?",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
     .infer_types = st_layer_norm_infer, .interpret = st_interp_layer_norm,
+    .lower = st_graph_lower_layer_norm,
 };
 const st_op_def st_graph_rms_normalization_def = {
     .name = "graph.rms_normalization", .summary = "x / sqrt(mean(x^2) + epsilon) * scale over the axes from attr axis",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
     .infer_types = st_layer_norm_infer, .interpret = st_interp_layer_norm,
+    .lower = st_graph_lower_layer_norm,
 };
 const st_op_def st_graph_batch_normalization_def = {
     .name = "graph.batch_normalization",

@@ -13,6 +13,7 @@
 
 #include "ir/dialects/graph_shape.h"
 #include "ir/elem.h"
+#include "ir/dialects/graph_lower.h"
 
 static size_t st_esz(const st_type *t) { return st_dense_elem_size(st_type_elem(t)); }
 
@@ -483,11 +484,13 @@ const st_op_def st_graph_gather_def = {
     .name = "graph.gather", .summary = "takes entries of the data along attr axis at the indices",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_gather_infer, .interpret = st_gather_interp,
+    .lower = st_graph_lower_gather,
 };
 const st_op_def st_graph_gather_elements_def = {
     .name = "graph.gather_elements", .summary = "takes one data element per index along attr axis",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_gather_elements_infer, .interpret = st_gather_elements_interp,
+    .lower = st_graph_lower_gather_elements,
 };
 const st_op_def st_graph_gather_nd_def = {
     .name = "graph.gather_nd", .summary = "takes slices at index tuples (attr batch_dims)",
@@ -514,11 +517,13 @@ const st_op_def st_graph_cum_sum_def = {
     .name = "graph.cum_sum", .summary = "running sum along the axis operand (attrs exclusive, reverse)",
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_cum_infer, .interpret = st_cum_interp,
+    .lower = st_graph_lower_cum,
 };
 const st_op_def st_graph_cum_prod_def = {
     .name = "graph.cum_prod", .summary = "running product along the axis operand (attrs exclusive, reverse)",
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_cum_infer, .interpret = st_cum_interp,
+    .lower = st_graph_lower_cum,
 };
 const st_op_def st_graph_reverse_sequence_def = {
     .name = "graph.reverse_sequence", .summary = "reverses each batch entry's first sequence_lens steps",

@@ -8,6 +8,7 @@
 
 #include "ir/dialects/graph_dtype.h"
 #include "ir/dialects/graph_shape.h"
+#include "ir/dialects/graph_lower.h"
 
 #define ST_MOVE (ST_TRAIT_PURE | ST_TRAIT_MOVEMENT)
 
@@ -228,6 +229,7 @@ const st_op_def st_graph_split_def = {
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_MOVE,
     .shape_operands = 1u << 1,
     .infer_types = st_split_infer, .interpret = st_shape_interp_split,
+    .lower = st_graph_lower_split,
 };
 const st_op_def st_graph_pad_def = {
     .name = "graph.pad", .summary = "pads (data, pads, constant_value?, axes?) in mode constant/reflect/edge/wrap",
@@ -245,6 +247,7 @@ const st_op_def st_graph_trilu_def = {
     .name = "graph.trilu", .summary = "keeps the upper (attr upper) or lower triangle from diagonal k",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_ZERO_PRESERVING,
     .infer_types = st_trilu_infer, .interpret = st_shape_interp_trilu,
+    .lower = st_graph_lower_trilu,
 };
 const st_op_def st_graph_eye_like_def = {
     .name = "graph.eye_like", .summary = "ones on diagonal k of a 2-D tensor shaped like the operand",

@@ -11,6 +11,7 @@
 
 #include "ir/dialects/graph_shape.h"
 #include "ir/elem.h"
+#include "ir/dialects/graph_lower.h"
 
 /* One line along the axis: element j is data[base + j * stride]. */
 typedef struct st_line {
@@ -151,9 +152,11 @@ const st_op_def st_graph_arg_max_def = {
     .name = "graph.arg_max", .summary = "index of the largest entry along attr axis (attrs keepdims, select_last_index)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_REDUCTION,
     .infer_types = st_arg_infer, .interpret = st_arg_interp,
+    .lower = st_graph_lower_arg,
 };
 const st_op_def st_graph_arg_min_def = {
     .name = "graph.arg_min", .summary = "index of the smallest entry along attr axis (attrs keepdims, select_last_index)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_REDUCTION,
     .infer_types = st_arg_infer, .interpret = st_arg_interp,
+    .lower = st_graph_lower_arg,
 };

@@ -13,7 +13,7 @@
 #include "ir/ir.h"
 #include "passes/pass.h"
 
-#define ST_COMPILE_PIPELINE "canonicalize,lower-to-loops,cse,dce,memplan"
+#define ST_COMPILE_PIPELINE "canonicalize,fuse,lower-to-loops,cse,dce,memplan"
 
 typedef enum st_compile_format { ST_COMPILE_AUTO, ST_COMPILE_ONNX, ST_COMPILE_IR } st_compile_format;
 

@@ -31,6 +31,9 @@ static const struct { const char *name; st_type_kind kind; } st_lib_dtypes[] = {
     {"f32", ST_TY_F32}, {"f64", ST_TY_F64}, {"f16", ST_TY_F16}, {"bf16", ST_TY_BF16}, {"i1", ST_TY_I1},
     {"i8", ST_TY_I8},   {"i16", ST_TY_I16}, {"i32", ST_TY_I32}, {"i64", ST_TY_I64},   {"u8", ST_TY_U8},
     {"u16", ST_TY_U16}, {"u32", ST_TY_U32}, {"u64", ST_TY_U64},
+    {"f8E4M3FN", ST_TY_F8E4M3FN}, {"f8E4M3FNUZ", ST_TY_F8E4M3FNUZ}, {"f8E5M2", ST_TY_F8E5M2},
+    {"f8E5M2FNUZ", ST_TY_F8E5M2FNUZ}, {"f8E8M0FNU", ST_TY_F8E8M0FNU}, {"f4E2M1FN", ST_TY_F4E2M1FN},
+    {"i2", ST_TY_I2}, {"i4", ST_TY_I4}, {"u2", ST_TY_U2}, {"u4", ST_TY_U4},
 };
 
 static void st_default_prefix(const char *path, char *buf, size_t n) {
