@@ -61,6 +61,10 @@ static char *st_print_for_dump(const st_module *m, const st_pass_options *o) {
 }
 
 static void st_dump(const st_pass_options *o, const char *when, const char *pass, const char *text) {
+  if (o->dump_fn) {
+    o->dump_fn(o->dump_ctx, when, pass, text);
+    return;
+  }
   FILE *out = o->dump_out ? o->dump_out : stderr;
   fprintf(out, "// -----// IR Dump %s %s //----- //\n%s\n", when, pass, text ? text : "(out of memory)\n");
   fflush(out);

@@ -49,6 +49,10 @@ typedef struct st_pass_options {
   bool print_generic;         /* dumps in generic form */
   bool print_resources;       /* dumps with resource data */
   FILE *dump_out;             /* where --print-ir-* goes (default stderr) */
+  /* When set, --print-ir-* dumps go here instead of dump_out: `when` is
+   * "Before" or "After", `ir` the printed module (NULL when out of memory). */
+  void (*dump_fn)(void *ctx, const char *when, const char *pass, const char *ir);
+  void *dump_ctx;
   FILE *timing_out;           /* default stderr */
 } st_pass_options;
 

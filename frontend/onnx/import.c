@@ -274,6 +274,38 @@ bool st_onnx_type_agrees(st_onnx_importer *im, const Onnx__ValueInfoProto *vi, c
   return true;
 }
 
+/* The static tensor type the top-level graph declares for value `name`
+ * (as a graph output or in value_info), or NULL. */
+static const st_type *st_declared(st_onnx_importer *im, const Onnx__ValueInfoProto *vi) {
+  const Onnx__TypeProto *tp = vi->type;
+  if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) return NULL;
+  const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+  const st_type *elem = tt->has_elem_type ? st_graph_dtype_type(im->ctx, tt->elem_type) : NULL;
+  if (!elem || !tt->shape || tt->shape->n_dim > 8) return NULL;
+  st_dim dims[8];
+  for (size_t i = 0; i < tt->shape->n_dim; i++) {
+    const Onnx__TensorShapeProto__Dimension *dim = tt->shape->dim[i];
+    if (dim->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || dim->dim_value < 0 ||
+        dim->dim_value > ((int64_t)1 << 40))
+      return NULL;
+    dims[i] = dim->dim_value;
+  }
+  return st_type_tensor(im->ctx, elem, (unsigned)tt->shape->n_dim, dims);
+}
+
+const st_type *st_onnx_declared_type(st_onnx_importer *im, const st_onnx_node *node, unsigned i) {
+  const Onnx__NodeProto *np = node->proto;
+  if (!np || i >= np->n_output || !np->output[i] || !*np->output[i] || im->depth != 0 || im->scope->parent)
+    return NULL;
+  const Onnx__GraphProto *g = im->model->graph;
+  for (size_t k = 0; k < g->n_output; k++)
+    if (!strcmp(st_onnx_str(g->output[k]->name), np->output[i])) return st_declared(im, g->output[k]);
+  st_value *vi;
+  if (st_onnx_scope_find(&im->value_info, np->output[i], &vi) && vi)
+    return st_declared(im, (const Onnx__ValueInfoProto *)vi);
+  return NULL;
+}
+
 static bool st_import_outputs(st_onnx_importer *im, const Onnx__GraphProto *g, st_op *func, st_diag *d) {
   size_t n = g->n_output;
   st_value **vals = calloc(n ? n : 1, sizeof *vals);

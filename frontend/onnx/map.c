@@ -14,6 +14,7 @@ extern const st_onnx_map_group st_onnx_map_nn;
 extern const st_onnx_map_group st_onnx_map_reduce;
 extern const st_onnx_map_group st_onnx_map_shape;
 extern const st_onnx_map_group st_onnx_map_control;
+extern const st_onnx_map_group st_onnx_map_extra;
 
 static const st_onnx_map_group *const st_onnx_map_groups[] = {
     &st_onnx_map_core,
@@ -22,6 +23,7 @@ static const st_onnx_map_group *const st_onnx_map_groups[] = {
     &st_onnx_map_shape,
     &st_onnx_map_nn,
     &st_onnx_map_control,
+    &st_onnx_map_extra,
 };
 
 static const unsigned st_onnx_num_groups = sizeof st_onnx_map_groups / sizeof *st_onnx_map_groups;

@@ -62,12 +62,30 @@ static bool st_check_counts(const st_onnx_node *node, unsigned nops, unsigned nr
   return false;
 }
 
+static bool st_const_scalar(st_value *v, int64_t *out) {
+  const st_attr *a = v->type->kind == ST_TY_TENSOR ? st_value_const(v) : NULL;
+  return a && st_attr_elem_as_int(a, 0, out);
+}
+
 static bool st_import_if(st_onnx_importer *im, const st_onnx_node *node, st_value **outputs, st_diag *d) {
   if (node->num_inputs < 1 || !node->inputs[0]) {
     st_diag_error(d, node->loc, "If node %s has no condition input", node->name);
     return false;
   }
   if (!st_check_counts(node, 1, node->num_outputs, d)) return false;
+  /* A constant condition (shape tests in expanded functions) picks its
+   * branch now: the branches may then yield different shapes. */
+  int64_t cond;
+  if (st_const_scalar(node->inputs[0], &cond)) {
+    const char *what = cond ? "then_branch" : "else_branch";
+    const Onnx__GraphProto *g = st_onnx_attr_graph(node, what);
+    if (!g || g->n_output != node->num_outputs) {
+      st_diag_error(d, node->loc, "If node %s: %s must yield the node's %u outputs", node->name, what,
+                    node->num_outputs);
+      return false;
+    }
+    return st_onnx_import_inline(im, node, what, g, 0, NULL, outputs, d);
+  }
   st_op *op = st_create_cf(im, node, &st_graph_if_def, 1, node->inputs, node->num_outputs, 0, NULL);
   if (!op) return false;
   bool ok = st_onnx_import_subgraph(im, node, "then_branch", st_onnx_attr_graph(node, "then_branch"), &op->regions[0],
@@ -78,11 +96,6 @@ static bool st_import_if(st_onnx_importer *im, const st_onnx_node *node, st_valu
 }
 
 /* ---- Loop, unrolled ---- */
-
-static bool st_const_scalar(st_value *v, int64_t *out) {
-  const st_attr *a = v->type->kind == ST_TY_TENSOR ? st_value_const(v) : NULL;
-  return a && st_attr_elem_as_int(a, 0, out);
-}
 
 static st_value *st_const_int(st_onnx_importer *im, const st_onnx_node *node, st_type_kind k, int64_t v) {
   size_t n = k == ST_TY_I64 ? 8 : 1;

@@ -23,6 +23,11 @@ st_value *st_onnx_reshape(st_onnx_importer *im, const st_onnx_node *node, st_val
 int st_onnx_const_ints(st_onnx_importer *im, const st_onnx_node *node, st_value *v, const char *what, int64_t *out,
                        int max, st_diag *d);
 
+/* The static type the model declares for node output i (a top-level graph
+ * output or value_info entry), or NULL when it declares none or a dynamic
+ * one.  For ops whose result shapes depend on data (Unique, NonMaxSuppression). */
+const st_type *st_onnx_declared_type(st_onnx_importer *im, const st_onnx_node *node, unsigned i);
+
 /* A node's attribute read straight from the proto (defaults are the
  * caller's): true if present with that kind. */
 bool st_onnx_attr_int(const st_onnx_node *node, const char *name, int64_t *out);

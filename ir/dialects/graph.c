@@ -426,6 +426,7 @@ extern const st_op_group st_graph_elementwise_ops;
 extern const st_op_group st_graph_reduce_ops;
 extern const st_op_group st_graph_shape_ops;
 extern const st_op_group st_graph_control_ops;
+extern const st_op_group st_graph_extra_ops;
 /* One group per op family file; a new family adds one line here. */
 static const st_op_group *const st_graph_groups[] = {
     &st_graph_core_ops,
@@ -434,6 +435,7 @@ static const st_op_group *const st_graph_groups[] = {
     &st_graph_reduce_ops,
     &st_graph_shape_ops,
     &st_graph_control_ops,
+    &st_graph_extra_ops,
 };
 
 const st_dialect st_graph_dialect = {"graph", "value-semantics tensor ops imported from ONNX", st_graph_groups,
