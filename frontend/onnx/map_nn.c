@@ -1,6 +1,7 @@
 /* Mapping rows of the nn op family (ir/dialects/graph_nn*.c): pooling,
  * transposed convolution, attention, recurrent networks, sampling and
- * signal ops.
+ * signal ops, detection (DeformConv, RoiAlign, NonMaxSuppression, whose
+ * result shape comes from the model's declared output type).
  *
  * Most rows map an ONNX operator straight onto its graph op; older opsets
  * whose form differs get a hook.  DFT before opset 20 carries `axis` as an
@@ -48,6 +49,38 @@ static bool st_nn_dft_v17(st_onnx_importer *im, const st_onnx_node *node, st_val
   return true;
 }
 
+/* NonMaxSuppression: how many boxes it selects depends on the data, so the
+ * result type is the one the model declares for the output. */
+static bool st_nn_nms(st_onnx_importer *im, const st_onnx_node *node, st_value **outputs, st_diag *d) {
+  const st_type *t = st_onnx_declared_type(im, node, 0);
+  if (!t) {
+    st_diag_error(d, node->loc, "NonMaxSuppression node %s: the number of selected boxes depends on the data; the "
+                  "model must declare a static shape for its output", node->name);
+    return false;
+  }
+  st_value *ops[5];
+  unsigned n = node->num_inputs < 5 ? node->num_inputs : 5;
+  while (n > 2 && !node->inputs[n - 1]) n--;
+  for (unsigned i = 0; i < n; i++) {
+    ops[i] = node->inputs[i];
+    if (!ops[i] && i < 2) return st_diag_error(d, node->loc, "NonMaxSuppression needs boxes and scores"), false;
+    if (!ops[i]) {
+      const st_type *none = st_type_scalar(st_onnx_module(im)->ctx, ST_TY_NONE);
+      st_op *op = st_onnx_build_typed(im, node, &st_graph_none_def, 0, NULL, 1, &none, 0, NULL, d);
+      if (!op) return false;
+      ops[i] = st_op_result(op, 0);
+    }
+  }
+  int64_t center = 0;
+  st_onnx_attr_int(node, "center_point_box", &center);
+  st_module *m = st_onnx_module(im);
+  st_named_attr attr = {"center_point_box", st_attr_int(m, st_type_scalar(m->ctx, ST_TY_I64), center)};
+  st_op *op = st_onnx_build_typed(im, node, &st_graph_non_max_suppression_def, n, ops, 1, &t, 1, &attr, d);
+  if (!op) return false;
+  outputs[0] = st_op_result(op, 0);
+  return true;
+}
+
 static const st_onnx_op_map st_nn_rows[] = {
     {"MaxPool", "", 1, &st_graph_max_pool_def, NULL},
     {"AveragePool", "", 1, &st_graph_average_pool_def, NULL},
@@ -73,6 +106,9 @@ static const st_onnx_op_map st_nn_rows[] = {
     {"MelWeightMatrix", "", 17, &st_graph_mel_weight_matrix_def, NULL},
     {"DFT", "", 17, &st_graph_dft_def, st_nn_dft_v17},
     {"DFT", "", 20, &st_graph_dft_def, NULL},
+    {"DeformConv", "", 19, &st_graph_deform_conv_def, NULL},
+    {"RoiAlign", "", 16, &st_graph_roi_align_def, NULL},
+    {"NonMaxSuppression", "", 11, &st_graph_non_max_suppression_def, st_nn_nms},
 };
 
 const st_onnx_map_group st_onnx_map_nn = ST_ONNX_MAP_GROUP(st_nn_rows);

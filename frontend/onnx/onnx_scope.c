@@ -1,6 +1,8 @@
 /* Which models are outside what Strata imports by design: training
  * operators (ai.onnx.preview.training), the ai.onnx.ml domain, sequences,
- * optionals, maps and string tensors.  The conformance runner reports these
+ * optionals, maps, string tensors, and ImageDecoder (decoding JPEG, PNG,
+ * TIFF, WebP and JPEG 2000 needs image codec libraries Strata does not link
+ * against).  The conformance runner reports these
  * as skipped rather than failed, so the failure count means "work to do". */
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +38,10 @@ static bool st_node_out_of_scope(const Onnx__NodeProto *np, char *why, size_t n,
   const char *dom = st_onnx_norm_domain(np->domain), *op = st_onnx_str(np->op_type);
   if (strcmp(dom, "ai.onnx.preview.training") == 0 || strcmp(dom, "ai.onnx.ml") == 0) {
     snprintf(why, n, "op %s::%s (out of scope)", dom, op);
+    return true;
+  }
+  if (!*dom && strcmp(op, "ImageDecoder") == 0) {
+    snprintf(why, n, "op ImageDecoder needs image codec libraries (out of scope)");
     return true;
   }
   for (size_t i = 0; i < sizeof st_seq_ops / sizeof *st_seq_ops; i++)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,11 +43,25 @@ typedef enum strata_format {
   STRATA_FORMAT_IR,
 } strata_format;
 
-/* Zero-initialised options are the defaults. */
+/* Zero-initialised options are the defaults.  The pass options mean what
+ * the pass manager's flags mean on the command line (docs/passes.md). */
 typedef struct strata_options {
   const char *target;  /* NULL or "host": this machine's CPU (the only JIT target today) */
   int opt_level;       /* 0 = default (3); 1..3; -1 = no optimisation */
   strata_format format; /* for strata_compile_buffer */
+  /* The pass pipeline run before codegen, replacing the default
+   * "canonicalize,fuse,lower-to-loops,cse,dce,memplan" (--pipeline=); it must
+   * leave loop-level IR.  An unknown pass name is an error. */
+  const char *pipeline;
+  /* --ir-dump-dir: DIR/00-input.ir, DIR/01-<pass>.ir, ... one file per pass
+   * (the directory is created). */
+  const char *dump_dir;
+  /* --print-ir-after-all: the IR after every pass, to ir_callback when set,
+   * else to ir_out (NULL: stderr). */
+  bool print_ir_after_all;
+  FILE *ir_out;
+  void (*ir_callback)(void *user, const char *pass, const char *ir);
+  void *ir_callback_user;
 } strata_options;
 
 typedef struct strata_tensor_info {

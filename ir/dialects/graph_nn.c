@@ -59,6 +59,9 @@ static const st_op_def *const st_graph_nn_list[] = {
     &st_graph_blackman_window_def,
     &st_graph_dft_def,
     &st_graph_mel_weight_matrix_def,
+    &st_graph_deform_conv_def,
+    &st_graph_roi_align_def,
+    &st_graph_non_max_suppression_def,
 };
 
 const st_op_group st_graph_nn_ops = ST_OP_GROUP(st_graph_nn_list);

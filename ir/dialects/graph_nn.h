@@ -19,6 +19,8 @@ extern const st_op_def st_graph_rnn_def, st_graph_gru_def, st_graph_lstm_def;
 extern const st_op_def st_graph_grid_sample_def, st_graph_affine_grid_def, st_graph_det_def,
     st_graph_hann_window_def, st_graph_hamming_window_def, st_graph_blackman_window_def,
     st_graph_dft_def, st_graph_mel_weight_matrix_def;
+/* detection (graph_nn_detect.c); non_max_suppression carries its result type */
+extern const st_op_def st_graph_deform_conv_def, st_graph_roi_align_def, st_graph_non_max_suppression_def;
 
 /* ---- helpers shared by graph_nn*.c ---- */
 /* Reads the constant integer operand i (rank 0 or 1) into out[0..*n);

@@ -132,8 +132,8 @@ char *st_compile_signature_text(const st_compile_signature *sig) {
   return text;
 }
 
-bool st_compile_lower(st_module *m, const st_pass_options *opts, st_diag *d) {
+bool st_compile_lower(st_module *m, const char *pipeline, const st_pass_options *opts, st_diag *d) {
   st_pipeline p;
   st_pass_options o = opts ? *opts : st_pass_options_default();
-  return st_pipeline_parse(ST_COMPILE_PIPELINE, &p, d) && st_pipeline_run(&p, m, &o, d);
+  return st_pipeline_parse(pipeline ? pipeline : ST_COMPILE_PIPELINE, &p, d) && st_pipeline_run(&p, m, &o, d);
 }

@@ -44,7 +44,7 @@ void st_compile_signature_free(st_compile_signature *sig);
  * (codegen appends kernel<TAB>K<TAB>NAME lines; runtime/api/run_library.c
  * reads them all). */
 char *st_compile_signature_text(const st_compile_signature *sig);
-/* Runs ST_COMPILE_PIPELINE with `opts` (NULL = defaults). */
-bool st_compile_lower(st_module *m, const st_pass_options *opts, st_diag *d);
+/* Runs `pipeline` (NULL = ST_COMPILE_PIPELINE) with `opts` (NULL = defaults). */
+bool st_compile_lower(st_module *m, const char *pipeline, const st_pass_options *opts, st_diag *d);
 
 #endif

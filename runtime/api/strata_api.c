@@ -1,18 +1,14 @@
-/* The public C API (include/strata/strata.h) over the compile driver, the
- * LLVM JIT and libffi.
- *
- * A model owns its JIT instance, the signature (names, dtypes, shapes) read
- * before lowering, and a libffi call interface prepared once: PREFIX_run_ws
- * takes one pointer per input and output plus the workspace, an arity known
- * only at run time.  strata_run only reads the model, so concurrent runs are
- * safe; each brings its own workspace. */
-#include <ffi.h>
+/* The public C API (include/strata/strata.h) over the compile driver and
+ * the runtime's host backend (runtime/api/library.h): a model is an
+ * st_rt_model bound to JIT-compiled code, the same model `strata run -t
+ * host` and `strata run X.so` run.  A run only reads the model, so
+ * concurrent runs are safe; each brings its own workspace. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen/llvm/llvm.h"
 #include "runtime/api/compile.h"
+#include "runtime/api/library.h"
 #include "strata/strata.h"
 
 struct strata_error {
@@ -20,12 +16,9 @@ struct strata_error {
 };
 
 struct strata_model {
-  st_llvm_jit *jit;
+  st_rt_model *rt;
   unsigned num_inputs, num_outputs;
-  strata_tensor_info *info; /* inputs, then outputs */
-  ffi_cif cif;
-  ffi_type **arg_types;
-  size_t workspace;
+  strata_tensor_info *info; /* inputs, then outputs; names and dims are the rt model's */
 };
 
 static strata_error st_oom_error = {"out of memory"};
@@ -50,21 +43,21 @@ static void st_set_diag_error(strata_error **err, const st_diag *d, const char *
   st_set_error(err, "%s%s%s%s", what, where ? where : "", where ? ": " : "", msg ? msg->text : "failed");
 }
 
-static strata_dtype st_dtype(const st_type *t) {
-  switch (t->kind) {
-  case ST_TY_F32: return STRATA_DTYPE_F32;
-  case ST_TY_F64: return STRATA_DTYPE_F64;
-  case ST_TY_F16: return STRATA_DTYPE_F16;
-  case ST_TY_BF16: return STRATA_DTYPE_BF16;
-  case ST_TY_I8: return STRATA_DTYPE_I8;
-  case ST_TY_I16: return STRATA_DTYPE_I16;
-  case ST_TY_I32: return STRATA_DTYPE_I32;
-  case ST_TY_I64: return STRATA_DTYPE_I64;
-  case ST_TY_U8: return STRATA_DTYPE_U8;
-  case ST_TY_U16: return STRATA_DTYPE_U16;
-  case ST_TY_U32: return STRATA_DTYPE_U32;
-  case ST_TY_U64: return STRATA_DTYPE_U64;
-  case ST_TY_I1: return STRATA_DTYPE_BOOL;
+static strata_dtype st_dtype(st_rt_dtype t) {
+  switch (t) {
+  case ST_RT_F32: return STRATA_DTYPE_F32;
+  case ST_RT_F64: return STRATA_DTYPE_F64;
+  case ST_RT_F16: return STRATA_DTYPE_F16;
+  case ST_RT_BF16: return STRATA_DTYPE_BF16;
+  case ST_RT_I8: return STRATA_DTYPE_I8;
+  case ST_RT_I16: return STRATA_DTYPE_I16;
+  case ST_RT_I32: return STRATA_DTYPE_I32;
+  case ST_RT_I64: return STRATA_DTYPE_I64;
+  case ST_RT_U8: return STRATA_DTYPE_U8;
+  case ST_RT_U16: return STRATA_DTYPE_U16;
+  case ST_RT_U32: return STRATA_DTYPE_U32;
+  case ST_RT_U64: return STRATA_DTYPE_U64;
+  case ST_RT_I1: return STRATA_DTYPE_BOOL;
   default: return STRATA_DTYPE_UNKNOWN;
   }
 }
@@ -75,59 +68,51 @@ const char *strata_dtype_name(strata_dtype t) {
   return (unsigned)t < sizeof names / sizeof *names ? names[t] : "unknown";
 }
 
-/* Copies the signature into the model's infos (names and dims owned). */
-static bool st_model_set_info(strata_model *mod, const st_compile_signature *sig) {
-  unsigned n = sig->num_inputs + sig->num_outputs;
-  mod->num_inputs = sig->num_inputs;
-  mod->num_outputs = sig->num_outputs;
+/* The infos point into the runtime model's inputs and outputs. */
+static bool st_model_set_info(strata_model *mod) {
+  mod->num_inputs = st_rt_model_num_inputs(mod->rt);
+  mod->num_outputs = st_rt_model_num_outputs(mod->rt);
+  unsigned n = mod->num_inputs + mod->num_outputs;
   if (!(mod->info = calloc(n + 1, sizeof *mod->info))) return false;
   for (unsigned i = 0; i < n; i++) {
-    const st_type *t = sig->io[i].type;
-    strata_tensor_info *info = &mod->info[i];
-    int64_t *dims = malloc((t->u.shaped.rank + 1) * sizeof *dims);
-    info->name = strdup(sig->io[i].name);
-    info->dims = dims;
-    if (!dims || !info->name) return false;
-    for (unsigned k = 0; k < t->u.shaped.rank; k++) dims[k] = t->u.shaped.dims[k];
-    info->rank = t->u.shaped.rank;
-    info->dtype = st_dtype(t->u.shaped.elem);
-    info->nbytes = sig->io[i].nbytes;
+    const st_rt_io *io = st_rt_model_io(mod->rt, i);
+    mod->info[i] = (strata_tensor_info){io->name, st_dtype(io->dtype), io->rank, io->dims, io->nbytes};
   }
   return true;
 }
 
-/* Signature, lowering, codegen, JIT, libffi: the module is consumed. */
+static void st_ir_to_callback(void *ctx, const char *when, const char *pass, const char *ir) {
+  const strata_options *o = ctx;
+  (void)when;
+  o->ir_callback(o->ir_callback_user, pass, ir ? ir : "(out of memory)\n");
+}
+
+/* Lowering (the options' pipeline and dumps), codegen, JIT, binding to the
+ * runtime: the module is consumed. */
 static strata_model *st_model_build(st_context *ctx, st_module *m, const strata_options *opts, strata_error **err) {
   st_diag d = {0};
-  st_compile_signature sig = {0};
   strata_model *mod = calloc(1, sizeof *mod);
-  st_llvm_options lo = {.target = opts ? opts->target : NULL, .prefix = "model", .opt_level = 3};
-  if (opts && opts->opt_level) lo.opt_level = opts->opt_level < 0 ? 0 : opts->opt_level;
-  bool ok = mod && m && st_compile_signature_of(m, &sig, &d) && st_model_set_info(mod, &sig) &&
-            st_compile_lower(m, NULL, &d);
-  if (ok && lo.target && strcmp(lo.target, "host") != 0) {
-    st_diag_error(&d, st_loc_unknown(), "the JIT runs on the host only (target '%s')", lo.target);
-    ok = false;
+  int opt_level = 3;
+  if (opts && opts->opt_level) opt_level = opts->opt_level < 0 ? 0 : opts->opt_level;
+  st_pass_options po = st_pass_options_default();
+  if (opts) {
+    po.dump_dir = opts->dump_dir;
+    po.print_after_all = opts->print_ir_after_all;
+    po.dump_out = opts->ir_out;
+    if (opts->ir_callback) po.dump_fn = st_ir_to_callback, po.dump_ctx = (void *)opts;
   }
-  st_llvm_module *lm = ok ? st_llvm_compile(m, &lo, &d) : NULL;
-  if (lm) {
-    mod->workspace = st_llvm_workspace_size(lm);
-    mod->jit = st_llvm_jit_create(lm, &d);
-  }
-  unsigned nargs = mod ? mod->num_inputs + mod->num_outputs + 1 : 0;
-  ok = mod && mod->jit && (mod->arg_types = malloc(nargs * sizeof *mod->arg_types));
-  for (unsigned i = 0; ok && i < nargs; i++) mod->arg_types[i] = &ffi_type_pointer;
-  if (ok && ffi_prep_cif(&mod->cif, FFI_DEFAULT_ABI, nargs, &ffi_type_void, mod->arg_types) != FFI_OK) {
-    st_diag_error(&d, st_loc_unknown(), "libffi cannot describe a call with %u pointer arguments", nargs);
-    ok = false;
-  }
+  const char *target = opts ? opts->target : NULL;
+  if (target && strcmp(target, "host") != 0)
+    st_diag_error(&d, st_loc_unknown(), "the JIT runs on the host only (target '%s')", target);
+  else if (mod)
+    mod->rt = st_host_jit_model(m, opts ? opts->pipeline : NULL, &po, opt_level, &d);
+  bool ok = mod && mod->rt && st_model_set_info(mod);
   if (!ok) {
     if (st_diag_has_errors(&d)) st_set_diag_error(err, &d, "strata: ");
     else st_set_error(err, "strata: out of memory");
     strata_model_destroy(mod);
     mod = NULL;
   }
-  st_compile_signature_free(&sig);
   st_diag_free(&d);
   if (m) st_module_destroy(m);
   st_context_destroy(ctx);
@@ -169,7 +154,7 @@ strata_model *strata_compile_buffer(const void *data, size_t len, const strata_o
 
 unsigned strata_model_num_inputs(const strata_model *m) { return m ? m->num_inputs : 0; }
 unsigned strata_model_num_outputs(const strata_model *m) { return m ? m->num_outputs : 0; }
-size_t strata_model_workspace_size(const strata_model *m) { return m ? m->workspace : 0; }
+size_t strata_model_workspace_size(const strata_model *m) { return m ? st_rt_model_workspace_size(m->rt) : 0; }
 
 bool strata_model_input_info(const strata_model *m, unsigned i, strata_tensor_info *out) {
   if (!m || i >= m->num_inputs || !out) return false;
@@ -183,38 +168,23 @@ bool strata_model_output_info(const strata_model *m, unsigned i, strata_tensor_i
   return true;
 }
 
-enum { ST_API_MAX_ARGS = 256 };
-
 bool strata_run_with_workspace(const strata_model *m, void *const *inputs, void *const *outputs, void *workspace,
                                strata_error **err) {
   if (err) *err = NULL;
-  unsigned n = m ? m->num_inputs + m->num_outputs : 0;
-  if (!m || n + 1 > ST_API_MAX_ARGS) {
-    st_set_error(err, "strata_run: %s", m ? "too many inputs and outputs" : "no model");
+  st_rt_err e;
+  if (!m) {
+    st_set_error(err, "strata_run: no model");
     return false;
   }
-  void *ptrs[ST_API_MAX_ARGS], *args[ST_API_MAX_ARGS];
-  for (unsigned i = 0; i < n; i++) {
-    ptrs[i] = i < m->num_inputs ? (inputs ? inputs[i] : NULL) : (outputs ? outputs[i - m->num_inputs] : NULL);
-    if (!ptrs[i]) {
-      st_set_error(err, "strata_run: %s %u ('%s') is NULL", i < m->num_inputs ? "input" : "output",
-                   i < m->num_inputs ? i : i - m->num_inputs, m->info[i].name);
-      return false;
-    }
-  }
-  if (m->workspace && !workspace) {
-    st_set_error(err, "strata_run: the model needs a workspace of %zu bytes", m->workspace);
+  if (!st_rt_model_run(m->rt, inputs, outputs, workspace, false, &e)) {
+    st_set_error(err, "strata_run: %s", e.msg);
     return false;
   }
-  ptrs[n] = workspace;
-  for (unsigned i = 0; i <= n; i++) args[i] = &ptrs[i];
-  /* The cif is only read by ffi_call, so one serves every thread. */
-  ffi_call((ffi_cif *)&m->cif, FFI_FN(st_llvm_jit_entry(m->jit)), NULL, args);
   return true;
 }
 
 bool strata_run(const strata_model *m, void *const *inputs, void *const *outputs, strata_error **err) {
-  size_t size = m ? (m->workspace + 63) & ~(size_t)63 : 0;
+  size_t size = m ? (st_rt_model_workspace_size(m->rt) + 63) & ~(size_t)63 : 0;
   void *ws = size ? aligned_alloc(64, size) : NULL;
   if (size && !ws) {
     st_set_error(err, "strata_run: cannot allocate a workspace of %zu bytes", size);
@@ -227,13 +197,8 @@ bool strata_run(const strata_model *m, void *const *inputs, void *const *outputs
 
 void strata_model_destroy(strata_model *m) {
   if (!m) return;
-  st_llvm_jit_destroy(m->jit);
-  for (unsigned i = 0; m->info && i < m->num_inputs + m->num_outputs; i++) {
-    free((void *)m->info[i].name);
-    free((void *)m->info[i].dims);
-  }
+  st_rt_model_close(m->rt);
   free(m->info);
-  free(m->arg_types);
   free(m);
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "ir/dialect.h"
+#include "runtime/rt/rt.h"
 
 /* Runs func `func` (NULL = "main") on inputs whose types must equal the
  * function's argument types.  On success *outputs is a malloc'd array of
@@ -39,7 +40,17 @@ bool st_interp_compare(const st_tensor *actual, const st_tensor *expected, doubl
 /* Prints up to `max` elements of t as "[1, 2, 3, ...]". */
 void st_interp_print_values(FILE *out, const st_tensor *t, int64_t max);
 
-/* ---- .npy files (interp_npy.c) ---- */
+/* ---- the runtime's tensors (interp_rt.c; runtime/rt does the file
+ * formats and the comparison for every runner) ---- */
+/* The element type of a runtime dtype (NULL for ST_RT_UNKNOWN), and back. */
+const st_type *st_interp_rt_elem(st_context *ctx, st_rt_dtype t);
+st_rt_dtype st_interp_rt_dtype(const st_type *elem);
+/* Moves rt's data into out (rt is left empty). */
+bool st_interp_from_rt(st_context *ctx, st_rt_tensor *rt, st_tensor *out, st_diag *d);
+/* A view of t (data borrowed); dtype ST_RT_UNKNOWN when rt cannot hold it. */
+st_rt_tensor st_interp_to_rt(const st_tensor *t);
+
+/* ---- .npy files ---- */
 bool st_interp_npy_read(st_context *ctx, const char *path, st_tensor *out, st_diag *d);
 bool st_interp_npy_write(const st_tensor *t, const char *path, st_diag *d);
 

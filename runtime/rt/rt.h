@@ -62,6 +62,8 @@ int64_t st_rt_num_elements(const st_rt_tensor *t);
 /* Sets dtype and shape and allocates zeroed data; false when too large. */
 bool st_rt_tensor_alloc(st_rt_tensor *t, st_rt_dtype dtype, unsigned rank, const int64_t *dims, st_rt_err *e);
 void st_rt_tensor_free(st_rt_tensor *t);
+/* Whether t has exactly this element type and shape. */
+bool st_rt_tensor_has_type(const st_rt_tensor *t, st_rt_dtype dtype, unsigned rank, const int64_t *dims);
 /* "tensor<1x3xf32>" into buf. */
 void st_rt_tensor_type_str(st_rt_dtype dtype, unsigned rank, const int64_t *dims, char *buf, size_t n);
 

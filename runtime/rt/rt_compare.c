@@ -14,8 +14,7 @@
 bool st_rt_compare(const st_rt_tensor *a, const st_rt_tensor *e, double rtol, double atol, st_rt_cmp *r) {
   memset(r, 0, sizeof *r);
   r->first_bad = -1;
-  r->type_ok = a->dtype == e->dtype && a->rank == e->rank;
-  for (unsigned i = 0; r->type_ok && i < a->rank; i++) r->type_ok = a->dims[i] == e->dims[i];
+  r->type_ok = st_rt_tensor_has_type(a, e->dtype, e->rank, e->dims);
   if (!r->type_ok) return false;
   int64_t n = st_rt_num_elements(a);
   bool is_int = st_rt_dtype_is_int(a->dtype);

@@ -77,11 +77,7 @@ static bool st_rt_load_inputs(const st_rt_model *m, const st_rt_run_opts *o, st_
     const char *path = st_rt_input_file(o, io->name, i, buf, sizeof buf);
     if (!path) return st_rt_fail(e, "no value for input %u '%s' (give --input %s=FILE or --data DIR)", i, io->name, io->name);
     if (!st_rt_tensor_read(path, &ins[i], e)) return false;
-    st_rt_cmp c;
-    st_rt_tensor shape = {.dtype = io->dtype, .rank = io->rank};
-    memcpy(shape.dims, io->dims, sizeof shape.dims);
-    st_rt_compare(&shape, &ins[i], 0, 0, &c); /* only the type check: no elements when it fails */
-    if (!c.type_ok || ins[i].nbytes != io->nbytes) {
+    if (!st_rt_tensor_has_type(&ins[i], io->dtype, io->rank, io->dims)) {
       st_rt_tensor_type_str(io->dtype, io->rank, io->dims, want, sizeof want);
       st_rt_tensor_type_str(ins[i].dtype, ins[i].rank, ins[i].dims, got, sizeof got);
       return st_rt_fail(e, "input %u '%s' expects %s, %s holds %s", i, io->name, want, path, got);
@@ -218,6 +214,7 @@ int st_rt_runner_main(int argc, char **argv, const st_rt_host_entry *entry) {
   }
   st_rt_model *m = st_rt_model_bind(&st_rt_host_linked, (void *)entry, &e);
   bool ok = m && st_rt_run_model(m, &o, &e);
+  fflush(stdout); /* the report first, then the error */
   if (!ok) fprintf(stderr, "%s: %s\n", prog, e.msg);
   st_rt_model_close(m);
   return ok ? 0 : 1;

@@ -138,6 +138,12 @@ void st_rt_tensor_free(st_rt_tensor *t) {
   t->data = NULL;
 }
 
+bool st_rt_tensor_has_type(const st_rt_tensor *t, st_rt_dtype dtype, unsigned rank, const int64_t *dims) {
+  bool same = t->dtype == dtype && t->rank == rank;
+  for (unsigned i = 0; same && i < rank; i++) same = t->dims[i] == dims[i];
+  return same;
+}
+
 void st_rt_tensor_type_str(st_rt_dtype dtype, unsigned rank, const int64_t *dims, char *buf, size_t n) {
   size_t k = (size_t)snprintf(buf, n, "tensor<");
   for (unsigned i = 0; i < rank && k < n; i++) k += (size_t)snprintf(buf + k, n - k, "%lldx", (long long)dims[i]);

@@ -1,10 +1,14 @@
 /* The public C API: queries, errors as values, runs from 8 threads giving
  * identical results, and 200 create/run/destroy cycles (leaks show under
- * -DSTRATA_SANITIZE=ON, where LeakSanitizer fails the test). */
+ * -DSTRATA_SANITIZE=ON, where LeakSanitizer fails the test), and the pass
+ * options (a custom pipeline, a dump directory, IR after every pass to a
+ * FILE or a callback, an unknown pass). */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "strata/strata.h"
 
@@ -136,4 +140,103 @@ Test(capi, create_run_destroy_200, .timeout = 300) {
     cr_assert_float_eq(y[2], 10.0f, 1e-6);
     strata_model_destroy(m);
   }
+}
+
+/* Runs tiny on known values and checks the result [4 1; 10 1]. */
+static void check_tiny(strata_model *m) {
+  float x[6] = {1, 2, 3, 4, 5, 6}, w[6] = {1, -1, 0, 1, 1, 0}, y[4];
+  void *in[] = {x, w}, *out[] = {y};
+  strata_error *err = NULL;
+  cr_assert(strata_run(m, in, out, &err), "%s", strata_error_message(err));
+  cr_assert_float_eq(y[0], 4.0f, 1e-6);
+  cr_assert_float_eq(y[2], 10.0f, 1e-6);
+}
+
+static bool file_exists(const char *dir, const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+Test(capi, custom_pipeline_and_dump_dir) {
+  char dir[] = "/tmp/strata-capi-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  char dumps[64];
+  snprintf(dumps, sizeof dumps, "%s/dumps", dir);
+  strata_error *err = NULL;
+  strata_options o = {.pipeline = "lower-to-loops,memplan", .dump_dir = dumps};
+  strata_model *m = strata_compile_buffer(tiny, sizeof tiny - 1, &o, &err);
+  cr_assert_not_null(m, "%s", strata_error_message(err));
+  check_tiny(m);
+  strata_model_destroy(m);
+  cr_assert(file_exists(dumps, "00-input.ir"));
+  cr_assert(file_exists(dumps, "01-lower-to-loops.ir"));
+  cr_assert(file_exists(dumps, "02-memplan.ir"));
+  cr_assert_not(file_exists(dumps, "01-canonicalize.ir"), "the custom pipeline replaces the default one");
+  const char *names[] = {"00-input.ir", "01-lower-to-loops.ir", "02-memplan.ir"};
+  for (unsigned i = 0; i < 3; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dumps, names[i]);
+    unlink(path);
+  }
+  rmdir(dumps);
+  rmdir(dir);
+}
+
+typedef struct seen_passes {
+  char names[16][32];
+  unsigned n;
+  bool loops_after_lowering;
+} seen_passes;
+
+static void on_ir(void *user, const char *pass, const char *ir) {
+  seen_passes *s = user;
+  if (s->n < 16) snprintf(s->names[s->n++], sizeof s->names[0], "%s", pass);
+  if (!strcmp(pass, "lower-to-loops")) s->loops_after_lowering = strstr(ir, "loop.") != NULL;
+}
+
+Test(capi, print_ir_after_all_to_callback_and_file) {
+  seen_passes s = {0};
+  strata_error *err = NULL;
+  strata_options o = {.print_ir_after_all = true, .ir_callback = on_ir, .ir_callback_user = &s};
+  strata_model *m = strata_compile_buffer(tiny, sizeof tiny - 1, &o, &err);
+  cr_assert_not_null(m, "%s", strata_error_message(err));
+  strata_model_destroy(m);
+  /* The default pipeline, one call per pass. */
+  cr_assert_eq(s.n, 6);
+  cr_assert_str_eq(s.names[0], "canonicalize");
+  cr_assert_str_eq(s.names[5], "memplan");
+  cr_assert(s.loops_after_lowering);
+
+  FILE *f = tmpfile();
+  cr_assert_not_null(f);
+  o = (strata_options){.pipeline = "lower-to-loops", .print_ir_after_all = true, .ir_out = f};
+  m = strata_compile_buffer(tiny, sizeof tiny - 1, &o, &err);
+  cr_assert_not_null(m, "%s", strata_error_message(err));
+  check_tiny(m);
+  strata_model_destroy(m);
+  char text[8192] = {0};
+  rewind(f);
+  cr_assert(fread(text, 1, sizeof text - 1, f) > 0);
+  fclose(f);
+  cr_assert_not_null(strstr(text, "IR Dump After lower-to-loops"), "%s", text);
+  cr_assert_null(strstr(text, "IR Dump After canonicalize"));
+}
+
+Test(capi, bad_pipeline_is_an_error) {
+  strata_error *err = NULL;
+  strata_options o = {.pipeline = "canonicalize,no-such-pass"};
+  cr_assert_null(strata_compile_buffer(tiny, sizeof tiny - 1, &o, &err));
+  cr_assert_not_null(strstr(strata_error_message(err), "unknown pass 'no-such-pass'"), "%s", strata_error_message(err));
+  strata_error_free(err);
+  /* A pipeline that stops above the loops cannot be compiled: an error, not a crash. */
+  o.pipeline = "canonicalize";
+  cr_assert_null(strata_compile_buffer(tiny, sizeof tiny - 1, &o, &err));
+  cr_assert(strlen(strata_error_message(err)) > 0);
+  strata_error_free(err);
+  o = (strata_options){.dump_dir = "/dev/null/dumps"} /* under a file: cannot be created */;
+  cr_assert_null(strata_compile_buffer(tiny, sizeof tiny - 1, &o, &err));
+  cr_assert_not_null(strstr(strata_error_message(err), "dump directory"), "%s", strata_error_message(err));
+  strata_error_free(err);
 }
