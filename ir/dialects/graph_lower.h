@@ -46,6 +46,15 @@ bool st_graph_lower_split(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_cum(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_dropout(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_loss.c: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss */
+bool st_graph_lower_loss(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_attention.c: Attention (opset 23/24) */
+bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_quant.c: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, QLinearMatMul */
+bool st_graph_lower_quant_linear(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_dyn_quant(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_qmatmul(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
 

@@ -5,8 +5,10 @@
  * GatherElements) are loaded, converted to `index` and wrapped when
  * negative, as the interpreter does; an index outside the axis is the
  * model's error and is not checked here (the interpreter reports it).
- * Arguments that decide shapes or positions (Trilu's k, CumSum's axis,
- * Split's sizes, Dropout's training_mode) must be constants. */
+ * Split's sizes and Dropout's training_mode must be constants; Trilu's k
+ * and CumSum's axis may be graph inputs, loaded at run time (the axis by a
+ * guarded nest per dim: the outermost loop of the nest for axis a runs zero
+ * times unless the loaded axis is a). */
 #include <string.h>
 
 #include "ir/dialects/dialects.h"
@@ -120,21 +122,40 @@ bool st_graph_lower_arg(st_op *op, st_lower_ctx *lc, st_diag *d) {
   return st_lower_store(&in, st_lower_op(&in, &st_arith_cast_def, 1, &p, op->results[0].type->u.shaped.elem), dst, oi);
 }
 
+/* Element 0 of a buffer of any rank (a scalar operand read at run time). */
+static st_value *st_load_first(st_lower_ctx *lc, st_builder *b, st_value *buf) {
+  st_value *zi[ST_MAX_RANK];
+  for (unsigned j = 0; j < buf->type->u.shaped.rank; j++) zi[j] = st_lower_index(lc, 0);
+  return st_lower_load(b, buf, zi);
+}
+
 /* ---- Trilu (x, k?) {upper}: keep x[.., i, j] where j - i >= k (upper) or <= k ---- */
 bool st_graph_lower_trilu(st_op *op, st_lower_ctx *lc, st_diag *d) {
   const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
+  const st_type *index = st_type_scalar(lc->b.module->ctx, ST_TY_INDEX);
   unsigned r = out->u.shaped.rank;
   int64_t k = 0;
-  if (st_graph_has_operand(op, 1) && !st_const_int(op, 1, &k)) return st_graph_lower_fail(op, d, "needs a constant k");
+  st_value *kv = NULL; /* k loaded at run time when it is not a constant */
+  if (st_graph_has_operand(op, 1) && !st_const_int(op, 1, &k)) {
+    if (!lc->inputs[1]) return st_graph_lower_fail(op, d, "needs k");
+    st_value *raw = st_load_first(lc, &lc->b, lc->inputs[1]);
+    if (!raw || !(kv = st_lower_op(&lc->b, &st_arith_cast_def, 1, &raw, index))) return false;
+  }
   bool upper = st_op_attr_int(op, "upper", 1) != 0;
   st_value *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK];
   if (!dst) return false;
   st_builder in = st_lower_loops(lc, &lc->b, r, out->u.shaped.dims, true, ivs);
   if (!in.block) return false;
-  /* j - i vs k as j vs i + k, in index arithmetic: keep when j >= i + k (upper) */
-  st_value *ik = k >= 0 ? st_lower_binary(&in, &st_arith_addi_def, ivs[r - 2], st_lower_index(lc, k)) : ivs[r - 2];
-  st_value *j = k >= 0 ? ivs[r - 1] : st_lower_binary(&in, &st_arith_addi_def, ivs[r - 1], st_lower_index(lc, -k));
-  st_value *keep = st_lower_cmp(&in, &st_arith_cmpi_def, upper ? "sge" : "sle", j, ik);
+  st_value *keep;
+  if (kv) { /* j - i vs the loaded k (j - i is small: no overflow) */
+    st_value *diff = st_lower_binary(&in, &st_arith_subi_def, ivs[r - 1], ivs[r - 2]);
+    keep = st_lower_cmp(&in, &st_arith_cmpi_def, upper ? "sge" : "sle", diff, kv);
+  } else {
+    /* j - i vs k as j vs i + k, in index arithmetic: keep when j >= i + k (upper) */
+    st_value *ik = k >= 0 ? st_lower_binary(&in, &st_arith_addi_def, ivs[r - 2], st_lower_index(lc, k)) : ivs[r - 2];
+    st_value *j = k >= 0 ? ivs[r - 1] : st_lower_binary(&in, &st_arith_addi_def, ivs[r - 1], st_lower_index(lc, -k));
+    keep = st_lower_cmp(&in, &st_arith_cmpi_def, upper ? "sge" : "sle", j, ik);
+  }
   st_value *v = st_lower_load(&in, lc->inputs[0], ivs);
   return st_lower_store(&in, st_lower_select(&in, keep, v, st_lower_const(&in, elem, 0)), dst, ivs);
 }
@@ -158,6 +179,36 @@ bool st_graph_lower_split(st_op *op, st_lower_ctx *lc, st_diag *d) {
 }
 
 /* ---- CumSum / CumProd (x, axis) {exclusive, reverse}: a running accumulator per line ---- */
+
+/* The nest for one axis.  `guard` (an index value, or NULL) replaces the
+ * upper bound of the outermost loop: a nest for each possible axis when the
+ * axis is known only at run time, each running when guard is the dim. */
+static bool st_cum_nest(st_op *op, st_lower_ctx *lc, unsigned axis, const st_op_def *arith, st_value *guard_on) {
+  const st_type *t = op->results[0].type, *elem = t->u.shaped.elem;
+  unsigned r = t->u.shaped.rank;
+  bool prod = op->def == &st_graph_cum_prod_def;
+  bool excl = st_op_attr_int(op, "exclusive", 0) != 0, rev = st_op_attr_int(op, "reverse", 0) != 0;
+  st_dim odims[ST_MAX_RANK];
+  for (unsigned j = 0, o = 0; j < r; j++)
+    if (j != axis) odims[o++] = t->u.shaped.dims[j];
+  st_value *dst = lc->outputs[0], *ivs[ST_MAX_RANK], *xi[ST_MAX_RANK], *a, *ub = NULL;
+  if (guard_on && !(ub = st_lower_select(&lc->b, guard_on, st_lower_index(lc, r > 1 ? odims[0] : t->u.shaped.dims[axis]),
+                                         st_lower_index(lc, 0))))
+    return false;
+  st_builder in = st_lower_loops(lc, &lc->b, r - 1, odims, true, ivs);
+  st_value *acc = in.block ? st_lower_alloca(&in, elem) : NULL;
+  if (!acc || !st_lower_store(&in, st_lower_const(&in, elem, prod ? 1 : 0), acc, NULL)) return false;
+  st_builder l = st_lower_loops(lc, &in, 1, &t->u.shaped.dims[axis], false, &a);
+  if (!l.block) return false;
+  if (ub) /* the outermost loop runs `dim` times when this is the axis, else 0 */
+    st_op_set_operand((r > 1 ? ivs[0] : a)->block->parent->parent, 1, ub);
+  st_value *at = rev ? st_lower_binary(&l, &st_arith_subi_def, st_lower_index(lc, t->u.shaped.dims[axis] - 1), a) : a;
+  for (unsigned j = 0, o = 0; j < r; j++) xi[j] = j == axis ? at : ivs[o++];
+  st_value *old = st_lower_load(&l, acc, NULL);
+  st_value *now = st_lower_binary(&l, arith, old, st_lower_load(&l, lc->inputs[0], xi));
+  return st_lower_store(&l, now, acc, NULL) && st_lower_store(&l, excl ? old : now, dst, xi);
+}
+
 bool st_graph_lower_cum(st_op *op, st_lower_ctx *lc, st_diag *d) {
   const st_type *t = op->results[0].type, *elem = t->u.shaped.elem;
   unsigned r = t->u.shaped.rank;
@@ -165,24 +216,21 @@ bool st_graph_lower_cum(st_op *op, st_lower_ctx *lc, st_diag *d) {
   bool prod = op->def == &st_graph_cum_prod_def;
   const st_op_def *arith = st_lower_arith_for(elem, prod ? 'm' : 'a');
   if (!arith) return st_graph_lower_fail(op, d, "element type not supported yet");
-  if (!st_const_int(op, 1, &axis)) return st_graph_lower_fail(op, d, "needs a constant axis");
-  if (axis < 0) axis += r;
-  bool excl = st_op_attr_int(op, "exclusive", 0) != 0, rev = st_op_attr_int(op, "reverse", 0) != 0;
-  st_dim odims[ST_MAX_RANK];
-  for (unsigned j = 0, o = 0; j < r; j++)
-    if (j != axis) odims[o++] = t->u.shaped.dims[j];
-  st_value *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK], *xi[ST_MAX_RANK], *a;
-  if (!dst) return false;
-  st_builder in = st_lower_loops(lc, &lc->b, r - 1, odims, true, ivs);
-  st_value *acc = in.block ? st_lower_alloca(&in, elem) : NULL;
-  if (!acc || !st_lower_store(&in, st_lower_const(&in, elem, prod ? 1 : 0), acc, NULL)) return false;
-  st_builder l = st_lower_loops(lc, &in, 1, &t->u.shaped.dims[axis], false, &a);
-  if (!l.block) return false;
-  st_value *at = rev ? st_lower_binary(&l, &st_arith_subi_def, st_lower_index(lc, t->u.shaped.dims[axis] - 1), a) : a;
-  for (unsigned j = 0, o = 0; j < r; j++) xi[j] = j == axis ? at : ivs[o++];
-  st_value *old = st_lower_load(&l, acc, NULL);
-  st_value *now = st_lower_binary(&l, arith, old, st_lower_load(&l, lc->inputs[0], xi));
-  return st_lower_store(&l, now, acc, NULL) && st_lower_store(&l, excl ? old : now, dst, xi);
+  if (!st_lower_result(lc, 0)) return false;
+  if (st_const_int(op, 1, &axis)) return st_cum_nest(op, lc, (unsigned)(axis < 0 ? axis + r : axis), arith, NULL);
+  if (!lc->inputs[1]) return st_graph_lower_fail(op, d, "needs an axis");
+  /* The axis is a run-time value: wrap it once, then one guarded nest per dim. */
+  const st_type *index = st_type_scalar(lc->b.module->ctx, ST_TY_INDEX);
+  st_value *raw = st_load_first(lc, &lc->b, lc->inputs[1]);
+  st_value *ax = raw ? st_lower_op(&lc->b, &st_arith_cast_def, 1, &raw, index) : NULL;
+  st_value *neg = st_lower_cmp(&lc->b, &st_arith_cmpi_def, "slt", ax, st_lower_index(lc, 0));
+  ax = st_lower_select(&lc->b, neg, st_lower_binary(&lc->b, &st_arith_addi_def, ax, st_lower_index(lc, r)), ax);
+  if (!ax) return false;
+  for (unsigned a = 0; a < r; a++) {
+    st_value *on = st_lower_cmp(&lc->b, &st_arith_cmpi_def, "eq", ax, st_lower_index(lc, a));
+    if (!on || !st_cum_nest(op, lc, a, arith, on)) return false;
+  }
+  return true;
 }
 
 /* ---- Dropout (x, ratio?, training_mode?): inference only, the identity and an all-true mask ---- */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_reduce.h"
 #include "ir/elem.h"
 
@@ -133,10 +134,12 @@ const st_op_def st_graph_negative_log_likelihood_loss_def = {
     .summary = "-input[n, target, d...] * weight[target] (input, target, weight?; reduction, ignore_index)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_loss_infer, .interpret = st_interp_nll_loss,
+    .lower = st_graph_lower_loss,
 };
 const st_op_def st_graph_softmax_cross_entropy_loss_def = {
     .name = "graph.softmax_cross_entropy_loss",
     .summary = "NLL of log_softmax(scores, axis 1) (scores, labels, weights?) -> loss, log_prob?",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
     .infer_types = st_loss_infer, .interpret = st_interp_sce_loss,
+    .lower = st_graph_lower_loss,
 };
