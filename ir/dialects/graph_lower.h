@@ -55,6 +55,27 @@ bool st_graph_lower_quant_linear(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_dyn_quant(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_qmatmul(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_resize.c: Resize (taps tabulated at compile time) */
+bool st_graph_lower_resize(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* A mem.constant at lc->b holding nbytes of row-major data (a compile-time table). */
+st_value *st_graph_lower_table(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims,
+                               const void *data, size_t nbytes);
+
+/* graph_lower_pad.c: Pad (every mode), CenterCropPad */
+bool st_graph_lower_pad(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_center_crop_pad(st_op *op, st_lower_ctx *lc, st_diag *d);
+
+/* graph_lower_scatter.c: ScatterElements, ScatterND (with reductions), GatherND */
+bool st_graph_lower_scatter_elements(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_scatter_nd(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_gather_nd(st_op *op, st_lower_ctx *lc, st_diag *d);
+
+/* graph_lower_convt.c: ConvTranspose (gather form, f64 sums) */
+bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
+
+/* graph_lower_grid.c: GridSample (taps unrolled, f64) */
+bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
 

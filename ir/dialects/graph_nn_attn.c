@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_nn.h"
 #include "ir/elem.h"
 
@@ -513,6 +514,7 @@ const st_op_def st_graph_attention_def = {
                "present_value, qk_matmul_output",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
     .infer_types = st_attn_infer, .interpret = st_attn_interp,
+    .lower = st_graph_lower_attention,
 };
 const st_op_def st_graph_rotary_embedding_def = {
     .name = "graph.rotary_embedding", .summary = "rotates pairs of features by cached cos/sin (interleaved or halves)",

@@ -550,6 +550,7 @@ const st_op_def st_graph_conv_transpose_def = {
     .name = "graph.conv_transpose", .summary = "N-D transposed convolution (output_padding, output_shape, auto_pad)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_convt_infer, .interpret = st_convt_interp,
+    .lower = st_graph_lower_conv_transpose,
 };
 const st_op_def st_graph_col2im_def = {
     .name = "graph.col2im", .summary = "sums column blocks back into an image (inverse of im2col)",

@@ -11,6 +11,7 @@
 
 #include "ir/dialects/graph_nn.h"
 #include "ir/dialects/graph_dtype.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 static const double st_pi = 3.14159265358979323846;
@@ -480,6 +481,7 @@ const st_op_def st_graph_grid_sample_def = {
     .name = "graph.grid_sample", .summary = "samples X at normalised grid points (mode, padding_mode, align_corners)",
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_gs_infer, .interpret = st_gs_interp,
+    .lower = st_graph_lower_grid_sample,
 };
 const st_op_def st_graph_affine_grid_def = {
     .name = "graph.affine_grid", .summary = "sampling grid of affine maps theta over a size (align_corners)",

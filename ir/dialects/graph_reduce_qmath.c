@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_reduce.h"
 #include "ir/elem.h"
 
@@ -357,11 +358,13 @@ const st_op_def st_graph_matmul_integer_def = {
     .name = "graph.matmul_integer", .summary = "int32 matmul of (A - a_zero_point) and (B - b_zero_point)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_matmul_integer_infer, .interpret = st_interp_matmul_integer,
+    .lower = st_graph_lower_qmatmul,
 };
 const st_op_def st_graph_qlinear_matmul_def = {
     .name = "graph.qlinear_matmul", .summary = "quantised matmul requantised to y_scale and y_zero_point",
     .num_operands = 8, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_qlinear_matmul_infer, .interpret = st_interp_qlinear_matmul,
+    .lower = st_graph_lower_qmatmul,
 };
 const st_op_def st_graph_conv_integer_def = {
     .name = "graph.conv_integer", .summary = "int32 convolution of (x - x_zero_point) and (w - w_zero_point)",

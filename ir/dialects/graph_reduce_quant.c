@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "ir/dialects/graph_dtype.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_reduce.h"
 #include "ir/elem.h"
 
@@ -235,15 +236,18 @@ const st_op_def st_graph_quantize_linear_def = {
     .summary = "saturate(round(x / scale) + zero_point) per tensor, axis or block (attrs axis, block_size, output_dtype, saturate)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_quant_linear_infer, .interpret = st_interp_quant_linear,
+    .lower = st_graph_lower_quant_linear,
 };
 const st_op_def st_graph_dequantize_linear_def = {
     .name = "graph.dequantize_linear",
     .summary = "(x - zero_point) * scale per tensor, axis or block (attrs axis, block_size, output_dtype)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_quant_linear_infer, .interpret = st_interp_quant_linear,
+    .lower = st_graph_lower_quant_linear,
 };
 const st_op_def st_graph_dynamic_quantize_linear_def = {
     .name = "graph.dynamic_quantize_linear", .summary = "uint8 quantisation with scale and zero point from x's range",
     .num_operands = 1, .num_results = 3, .traits = ST_TRAIT_PURE,
     .infer_types = st_dyn_quant_infer, .interpret = st_interp_dyn_quant,
+    .lower = st_graph_lower_dyn_quant,
 };

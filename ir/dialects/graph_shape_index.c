@@ -496,16 +496,19 @@ const st_op_def st_graph_gather_nd_def = {
     .name = "graph.gather_nd", .summary = "takes slices at index tuples (attr batch_dims)",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_gather_nd_infer, .interpret = st_gather_nd_interp,
+    .lower = st_graph_lower_gather_nd,
 };
 const st_op_def st_graph_scatter_nd_def = {
     .name = "graph.scatter_nd", .summary = "writes update slices at index tuples (attr reduction)",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_scatter_infer, .interpret = st_scatter_nd_interp,
+    .lower = st_graph_lower_scatter_nd,
 };
 const st_op_def st_graph_scatter_elements_def = {
     .name = "graph.scatter_elements", .summary = "writes updates along attr axis at the indices (attr reduction)",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_scatter_infer, .interpret = st_scatter_elements_interp,
+    .lower = st_graph_lower_scatter_elements,
 };
 const st_op_def st_graph_one_hot_def = {
     .name = "graph.one_hot", .summary = "values[1] where the index matches, values[0] elsewhere (attr axis)",

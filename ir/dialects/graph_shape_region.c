@@ -236,12 +236,14 @@ const st_op_def st_graph_pad_def = {
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_MOVE,
     .shape_operands = 1u << 1 | 1u << 3,
     .infer_types = st_pad_infer, .interpret = st_shape_interp_pad,
+    .lower = st_graph_lower_pad,
 };
 const st_op_def st_graph_center_crop_pad_def = {
     .name = "graph.center_crop_pad", .summary = "crops or zero-pads around the centre to the shape operand",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .shape_operands = 1u << 1,
     .infer_types = st_center_crop_pad_infer, .interpret = st_shape_interp_center_crop_pad,
+    .lower = st_graph_lower_center_crop_pad,
 };
 const st_op_def st_graph_trilu_def = {
     .name = "graph.trilu", .summary = "keeps the upper (attr upper) or lower triangle from diagonal k",

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_shape.h"
 #include "ir/elem.h"
 
@@ -284,4 +285,5 @@ const st_op_def st_graph_resize_def = {
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 0x7u << 1, /* roi, scales, sizes */
     .infer_types = st_resize_infer, .interpret = st_resize_interp,
+    .lower = st_graph_lower_resize,
 };
