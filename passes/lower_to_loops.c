@@ -42,7 +42,11 @@ static bool st_lower_inline_fused(st_module *m, st_block *body, st_ptrmap *produ
     st_op *prev = NULL, *yield = st_block_terminator(inner);
     for (st_op *o = inner->first; o && o != yield; o = o->next) {
       st_op *c = st_op_clone(m, o, map);
-      if (!c || (prev && !st_ptrmap_set(producer, c, prev))) return st_value_map_destroy(map), false;
+      /* Only a chain link merges: c must be the single user of prev's one
+       * result, or the merge would drop a buffer a later op still reads. */
+      bool link = prev && c && prev->num_results == 1 && st_value_num_uses(&prev->results[0]) == 1 &&
+                  prev->results[0].first_use->owner == c;
+      if (!c || (link && !st_ptrmap_set(producer, c, prev))) return st_value_map_destroy(map), false;
       st_op_insert_before(op, c);
       prev = c;
     }

@@ -22,9 +22,10 @@ bool st_graph_lower_softmax(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_elementwise.c: the elementwise family (unary math,
  * activations, broadcasting binary and variadic ops, Where, Clip, Cast) */
 bool st_graph_lower_elementwise(st_op *op, st_lower_ctx *lc, st_diag *d);
-/* graph_lower_pool.c: windowed and global max / average pooling */
+/* graph_lower_pool.c: windowed and global max / average pooling, windowed LpPool */
 bool st_graph_lower_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_lp_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_global_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_global_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_reduce.c: inference batch normalisation, the Reduce ops */
@@ -75,6 +76,18 @@ bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_grid.c: GridSample (taps unrolled, f64) */
 bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d);
+
+/* graph_lower_misc.c: Tile, DepthToSpace / SpaceToDepth, ReverseSequence, InstanceNormalization,
+ * LpNormalization, Hardmax, OneHot, Compress (constant condition), TopK */
+bool st_graph_lower_tile(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_space_depth(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_reverse_sequence(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_instance_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_lp_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_hardmax(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_one_hot(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_compress(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_top_k(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);

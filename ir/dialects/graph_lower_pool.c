@@ -9,6 +9,7 @@
  * the sum).  Average pooling divides by the window's size when no window
  * can leave the input; otherwise it counts, per window, the positions
  * inside the input (or, with count_include_pad, inside the padded input).
+ * LpPool sums |x|^p (a padded position adds 0) and takes the p-th root.
  * The window geometry is read back from the attributes and the result's
  * type, which shape inference already checked. */
 #include <math.h>
@@ -64,7 +65,15 @@ static bool st_lpool_geom(st_op *op, bool global, st_lpool *g, st_diag *d) {
   return true;
 }
 
-typedef enum st_lpool_kind { ST_LPOOL_MAX, ST_LPOOL_AVG } st_lpool_kind;
+typedef enum st_lpool_kind { ST_LPOOL_MAX, ST_LPOOL_AVG, ST_LPOOL_LP } st_lpool_kind;
+
+/* arith.math fn(x) (LpPool's |x|^p and its root). */
+static st_value *st_lpool_math(st_builder *b, const char *fn, st_value *x, st_value *y) {
+  st_value *ops[2] = {x, y};
+  st_value *r = x ? st_lower_op(b, &st_arith_math_def, y ? 2 : 1, ops, NULL) : NULL;
+  if (!r || !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
+  return r;
+}
 
 static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind kind, bool global) {
   const st_type *xt = st_op_operand(op, 0)->type, *out = op->results[0].type, *elem = out->u.shaped.elem;
@@ -83,6 +92,7 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
   st_builder in = st_lower_loops(lc, &lc->b, out->u.shaped.rank, out->u.shaped.dims, true, ivs);
   if (!in.block) return false;
   double identity = kind == ST_LPOOL_MAX ? -INFINITY : 0.0;
+  int64_t p = st_op_attr_int(op, "p", 2);
   bool count = kind == ST_LPOOL_AVG && any_check;
   st_value *acc = st_lower_alloca(&in, elem), *cnt = count ? st_lower_alloca(&in, elem) : NULL;
   if (!acc || !st_lower_store(&in, st_lower_const(&in, elem, identity), acc, NULL) ||
@@ -110,6 +120,10 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
   }
   st_value *x = st_lower_load(&red, X, xi), *a = st_lower_load(&red, acc, NULL);
   if (inside) x = st_lower_select(&red, inside, x, st_lower_const(&red, elem, identity));
+  if (kind == ST_LPOOL_LP) /* |x|^p; a padded position is 0 */
+    x = p == 2 ? st_lower_binary(&red, &st_arith_mulf_def, x, x)
+        : p == 1 ? st_lpool_math(&red, "abs", x, NULL)
+                 : st_lpool_math(&red, "pow", st_lpool_math(&red, "abs", x, NULL), st_lower_const(&red, elem, (double)p));
   st_value *next = kind == ST_LPOOL_MAX
                        ? st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "ogt", x, a), x, a)
                        : st_lower_binary(&red, st_lower_arith_for(elem, 'a'), a, x);
@@ -125,6 +139,8 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
   if (kind == ST_LPOOL_AVG)
     y = st_lower_binary(&in, &st_arith_divf_def, y,
                         count ? st_lower_load(&in, cnt, NULL) : st_lower_const(&in, elem, (double)window));
+  if (kind == ST_LPOOL_LP && p != 1)
+    y = p == 2 ? st_lpool_math(&in, "sqrt", y, NULL) : st_lpool_math(&in, "pow", y, st_lower_const(&in, elem, 1.0 / (double)p));
   return st_lower_store(&in, y, dst, ivs);
 }
 
@@ -133,6 +149,9 @@ bool st_graph_lower_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
 }
 bool st_graph_lower_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
   return st_lower_pool(op, lc, d, ST_LPOOL_AVG, false);
+}
+bool st_graph_lower_lp_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  return st_lower_pool(op, lc, d, ST_LPOOL_LP, false);
 }
 bool st_graph_lower_global_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
   return st_lower_pool(op, lc, d, ST_LPOOL_MAX, true);

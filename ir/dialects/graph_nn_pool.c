@@ -522,6 +522,7 @@ const st_op_def st_graph_lp_pool_def = {
     .name = "graph.lp_pool", .summary = "p-norm over sliding windows (attr p, default 2)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_pool_infer, .interpret = st_pool_interp,
+    .lower = st_graph_lower_lp_pool,
 };
 const st_op_def st_graph_global_average_pool_def = {
     .name = "graph.global_average_pool", .summary = "mean over all spatial positions",

@@ -373,6 +373,7 @@ const st_op_def st_graph_hardmax_def = {
     .name = "graph.hardmax", .summary = "1 at the first maximum along attr axis (default -1), 0 elsewhere",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_SAME_TYPE,
     .infer_types = st_softmax_infer, .interpret = st_interp_hardmax,
+    .lower = st_graph_lower_hardmax,
 };
 
 static const st_op_def *const st_graph_reduce_list[] = {

@@ -393,6 +393,7 @@ const st_op_def st_graph_instance_normalization_def = {
     .name = "graph.instance_normalization", .summary = "normalises each (n, c) plane, then scale[c] and B[c]",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_instance_norm_infer, .interpret = st_interp_instance_norm,
+    .lower = st_graph_lower_instance_norm,
 };
 const st_op_def st_graph_group_normalization_def = {
     .name = "graph.group_normalization", .summary = "normalises each group of num_groups channels, then scale and bias",
@@ -403,6 +404,7 @@ const st_op_def st_graph_lp_normalization_def = {
     .name = "graph.lp_normalization", .summary = "x / ||x||_p along attr axis (p = 1 or 2)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_SAME_TYPE,
     .infer_types = st_norm_same_infer, .interpret = st_interp_lp_norm,
+    .lower = st_graph_lower_lp_norm,
 };
 const st_op_def st_graph_mean_variance_normalization_def = {
     .name = "graph.mean_variance_normalization", .summary = "(x - mean) / std over attr axes (default [0, 2, 3])",

@@ -530,6 +530,7 @@ const st_op_def st_graph_tile_def = {
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .shape_operands = 1u << 1,
     .infer_types = st_tile_infer, .interpret = st_shape_interp_tile,
+    .lower = st_graph_lower_tile,
 };
 static const st_op_def *const st_graph_shape_list[] = {
     &st_graph_shape_def,          &st_graph_size_def,           &st_graph_concat_def,

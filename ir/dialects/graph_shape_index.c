@@ -515,6 +515,7 @@ const st_op_def st_graph_one_hot_def = {
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 1,
     .infer_types = st_one_hot_infer, .interpret = st_one_hot_interp,
+    .lower = st_graph_lower_one_hot,
 };
 const st_op_def st_graph_cum_sum_def = {
     .name = "graph.cum_sum", .summary = "running sum along the axis operand (attrs exclusive, reverse)",
@@ -532,12 +533,14 @@ const st_op_def st_graph_reverse_sequence_def = {
     .name = "graph.reverse_sequence", .summary = "reverses each batch entry's first sequence_lens steps",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_reverse_sequence_infer, .interpret = st_reverse_sequence_interp,
+    .lower = st_graph_lower_reverse_sequence,
 };
 const st_op_def st_graph_compress_def = {
     .name = "graph.compress", .summary = "keeps the slices along attr axis where the condition holds",
     .num_operands = 2, .num_results = 1, .traits = ST_MOVE,
     .shape_operands = 1u << 1,
     .infer_types = st_compress_infer, .interpret = st_compress_interp,
+    .lower = st_graph_lower_compress,
 };
 const st_op_def st_graph_non_zero_def = {
     .name = "graph.non_zero", .summary = "coordinates of the non-zero elements, one column each",

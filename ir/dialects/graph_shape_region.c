@@ -260,10 +260,12 @@ const st_op_def st_graph_depth_to_space_def = {
     .name = "graph.depth_to_space", .summary = "moves channel blocks into space (attrs blocksize, mode DCR/CRD)",
     .num_operands = 1, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_depth_to_space_infer, .interpret = st_shape_interp_depth_to_space,
+    .lower = st_graph_lower_space_depth,
 };
 const st_op_def st_graph_space_to_depth_def = {
     .name = "graph.space_to_depth", .summary = "moves spatial blocks into channels (attr blocksize)",
     .num_operands = 1, .num_results = 1, .traits = ST_MOVE,
     .infer_types = st_space_to_depth_infer, .interpret = st_shape_interp_space_to_depth,
+    .lower = st_graph_lower_space_depth,
 };
 

@@ -147,6 +147,7 @@ const st_op_def st_graph_top_k_def = {
     .num_operands = 2, .num_results = 2, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 1,
     .infer_types = st_top_k_infer, .interpret = st_top_k_interp,
+    .lower = st_graph_lower_top_k,
 };
 const st_op_def st_graph_arg_max_def = {
     .name = "graph.arg_max", .summary = "index of the largest entry along attr axis (attrs keepdims, select_last_index)",
