@@ -206,6 +206,14 @@ bool st_graph_int_array(st_op *op, const char *name, unsigned n, int64_t dflt, i
   return true;
 }
 
+bool st_conv_read_attrs(st_op *op, unsigned spatial, st_conv_geom *g, st_diag *d) {
+  g->spatial = spatial;
+  g->group = st_op_attr_int(op, "group", 1);
+  return st_graph_int_array(op, "strides", spatial, 1, g->strides, d) &&
+         st_graph_int_array(op, "dilations", spatial, 1, g->dilations, d) &&
+         st_graph_int_array(op, "pads", 2 * spatial, 0, g->pads, d);
+}
+
 bool st_conv_params(st_op *op, st_conv_geom *g, st_diag *d) {
   const st_type *x = st_op_operand(op, 0)->type, *w = st_op_operand(op, 1)->type;
   unsigned r = x->u.shaped.rank;
@@ -213,12 +221,7 @@ bool st_conv_params(st_op *op, st_conv_geom *g, st_diag *d) {
     st_graph_type_error(op, d, "expects input and weight of equal rank 3 to 8", r < 3 ? x : w);
     return false;
   }
-  g->spatial = r - 2;
-  g->group = st_op_attr_int(op, "group", 1);
-  if (!st_graph_int_array(op, "strides", g->spatial, 1, g->strides, d) ||
-      !st_graph_int_array(op, "dilations", g->spatial, 1, g->dilations, d) ||
-      !st_graph_int_array(op, "pads", 2 * g->spatial, 0, g->pads, d))
-    return false;
+  if (!st_conv_read_attrs(op, r - 2, g, d)) return false;
   for (unsigned i = 0; i < g->spatial; i++)
     if (g->strides[i] <= 0 || g->dilations[i] <= 0 || g->pads[i] < 0 || g->pads[i + g->spatial] < 0) {
       st_diag_error(d, op->loc, "'graph.conv' op needs positive strides and dilations, non-negative pads");

@@ -46,6 +46,14 @@ bool st_graph_oom(st_op *op, st_diag *d);
 double *st_graph_scratch(st_op *op, int64_t n, st_diag *d);
 bool st_broadcast_dims(unsigned ra, const st_dim *a, unsigned rb, const st_dim *b, unsigned *rank, st_dim *out);
 bool st_conv_params(st_op *op, st_conv_geom *g, st_diag *d);
+/* Reads group, strides, dilations and pads (ONNX defaults) for `spatial`
+ * dims into g, without validating them; convolution-like ops whose weight
+ * is not operand 1 (QLinearConv) share it. */
+bool st_conv_read_attrs(st_op *op, unsigned spatial, st_conv_geom *g, st_diag *d);
+/* The auto_pad attribute of conv- and pool-like ops; -1 (after a
+ * diagnostic) for an unknown value. */
+enum { ST_AUTO_PAD_NOTSET = 0, ST_AUTO_PAD_SAME_UPPER = 1, ST_AUTO_PAD_SAME_LOWER = 2, ST_AUTO_PAD_VALID = 3 };
+int st_graph_auto_pad(st_op *op, st_diag *d);
 bool st_transpose_perm(st_op *op, int64_t *perm, st_diag *d);
 
 /* graph_fold.c */

@@ -30,8 +30,8 @@ bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!st_graph_int_array(op, "strides", sp, 1, strides, d) || !st_graph_int_array(op, "dilations", sp, 1, dil, d) ||
       !st_graph_int_array(op, "pads", 2 * sp, 0, pads, d) || !st_graph_int_array(op, "output_padding", sp, 0, outpad, d))
     return false;
-  const char *ap = st_op_attr_str(op, "auto_pad");
-  int autopad = !ap || !*ap || !strcmp(ap, "NOTSET") ? 0 : !strcmp(ap, "SAME_UPPER") ? 1 : !strcmp(ap, "SAME_LOWER") ? 2 : 3;
+  int autopad = st_graph_auto_pad(op, d); /* validated by infer_types */
+  if (autopad < 0) return false;
   bool os = st_op_get_attr(op, "output_shape") != NULL;
   int64_t G = st_op_attr_int(op, "group", 1), C = xt->u.shaped.dims[1], Mg = wt->u.shaped.dims[1];
   if (G <= 0 || C % G) return st_graph_lower_fail(op, d, "needs C divisible by group");
@@ -39,11 +39,11 @@ bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d) {
   for (unsigned i = 0; i < sp; i++) {
     int64_t in = xt->u.shaped.dims[i + 2], k = wt->u.shaped.dims[i + 2];
     int64_t full = strides[i] * (in - 1) + outpad[i] + dil[i] * (k - 1) + 1;
-    if (os || autopad == 1 || autopad == 2) {
+    if (os || autopad == ST_AUTO_PAD_SAME_UPPER || autopad == ST_AUTO_PAD_SAME_LOWER) {
       int64_t total = full - out->u.shaped.dims[i + 2];
-      pad_begin[i] = autopad == 1 ? st_ct_div_floor(total, 2) : total - st_ct_div_floor(total, 2);
+      pad_begin[i] = autopad == ST_AUTO_PAD_SAME_UPPER ? st_ct_div_floor(total, 2) : total - st_ct_div_floor(total, 2);
     } else {
-      pad_begin[i] = autopad == 3 ? 0 : pads[i];
+      pad_begin[i] = autopad == ST_AUTO_PAD_VALID ? 0 : pads[i];
     }
   }
   st_value *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK], *kv[ST_MAX_RANK + 1], *xi[ST_MAX_RANK], *wi[ST_MAX_RANK];

@@ -48,8 +48,9 @@ static bool st_lpool_geom(st_op *op, bool global, st_lpool *g, st_diag *d) {
       !st_graph_int_array(op, "strides", sp, 1, g->strides, d) || !st_graph_int_array(op, "dilations", sp, 1, g->dil, d) ||
       !st_graph_int_array(op, "pads", 2 * sp, 0, pads, d))
     return false;
-  const char *ap = st_op_attr_str(op, "auto_pad");
-  bool same = ap && !strncmp(ap, "SAME_", 5), upper = ap && !strcmp(ap, "SAME_UPPER"), valid = ap && !strcmp(ap, "VALID");
+  int ap = st_graph_auto_pad(op, d);
+  if (ap < 0) return false;
+  bool upper = ap == ST_AUTO_PAD_SAME_UPPER, same = upper || ap == ST_AUTO_PAD_SAME_LOWER, valid = ap == ST_AUTO_PAD_VALID;
   for (unsigned s = 0; s < sp; s++) {
     int64_t span = g->dil[s] * (g->kernel[s] - 1) + 1;
     g->pad_begin[s] = same || valid ? 0 : pads[s];

@@ -29,17 +29,6 @@ static bool st_expect_spatial(st_op *op, const st_type *x, st_diag *d) {
   return true;
 }
 
-/* auto_pad: 0 NOTSET, 1 SAME_UPPER, 2 SAME_LOWER, 3 VALID; -1 unknown. */
-static int st_auto_pad(st_op *op, st_diag *d) {
-  const char *s = st_op_attr_str(op, "auto_pad");
-  if (!s || !*s || !strcmp(s, "NOTSET")) return 0;
-  if (!strcmp(s, "SAME_UPPER")) return 1;
-  if (!strcmp(s, "SAME_LOWER")) return 2;
-  if (!strcmp(s, "VALID")) return 3;
-  st_diag_error(d, op->loc, "'%s' op has an unknown auto_pad '%s'", op->def->name, s);
-  return -1;
-}
-
 /* Window geometry of a windowed pool; a dynamic input dim gives a dynamic
  * output dim. */
 static bool st_pool_geom(st_op *op, const st_type *x, st_pool *g, st_diag *d) {
@@ -54,7 +43,7 @@ static bool st_pool_geom(st_op *op, const st_type *x, st_pool *g, st_diag *d) {
       !st_graph_int_array(op, "strides", sp, 1, g->strides, d) ||
       !st_graph_int_array(op, "dilations", sp, 1, g->dil, d) || !st_graph_int_array(op, "pads", 2 * sp, 0, pads, d))
     return false;
-  int autopad = st_auto_pad(op, d);
+  int autopad = st_graph_auto_pad(op, d);
   if (autopad < 0) return false;
   bool ceil_mode = st_op_attr_int(op, "ceil_mode", 0) != 0;
   for (unsigned i = 0; i < sp; i++) {
@@ -71,11 +60,11 @@ static bool st_pool_geom(st_op *op, const st_type *x, st_pool *g, st_diag *d) {
       g->out[i] = ST_DIM_DYNAMIC;
       continue;
     }
-    if (autopad == 1 || autopad == 2) {
+    if (autopad == ST_AUTO_PAD_SAME_UPPER || autopad == ST_AUTO_PAD_SAME_LOWER) {
       g->out[i] = st_div_ceil(in, s);
       int64_t total = (g->out[i] - 1) * s + span - in;
       if (total < 0) total = 0;
-      g->pad_begin[i] = autopad == 1 ? total / 2 : total - total / 2;
+      g->pad_begin[i] = autopad == ST_AUTO_PAD_SAME_UPPER ? total / 2 : total - total / 2;
       g->pad_end[i] = total - g->pad_begin[i];
       continue;
     }
@@ -310,7 +299,7 @@ static bool st_convt_geom(st_op *op, st_convt *g, st_diag *d) {
       oshape[i] = e->u.i;
     }
   }
-  int autopad = st_auto_pad(op, d);
+  int autopad = st_graph_auto_pad(op, d);
   if (autopad < 0) return false;
   g->group = st_op_attr_int(op, "group", 1);
   if (g->group <= 0 || x->u.shaped.dims[1] != w->u.shaped.dims[0] || w->u.shaped.dims[0] % g->group) {
@@ -325,15 +314,15 @@ static bool st_convt_geom(st_op *op, st_convt *g, st_diag *d) {
       return false;
     }
     int64_t full = s * (in - 1) + outpad[i] + g->dil[i] * (g->kernel[i] - 1) + 1;
-    if (os || autopad == 1 || autopad == 2) {
+    if (os || autopad == ST_AUTO_PAD_SAME_UPPER || autopad == ST_AUTO_PAD_SAME_LOWER) {
       g->out[i] = os ? oshape[i] : in * s;
       /* Floor division, as the ONNX reference: a negative total (output_shape
        * past the natural size) leaves the extra positions at the end. */
       int64_t total = full - g->out[i];
-      g->pad_begin[i] = autopad == 1 ? st_div_floor(total, 2) : total - st_div_floor(total, 2);
+      g->pad_begin[i] = autopad == ST_AUTO_PAD_SAME_UPPER ? st_div_floor(total, 2) : total - st_div_floor(total, 2);
     } else {
-      g->pad_begin[i] = autopad == 3 ? 0 : pads[i];
-      g->out[i] = full - (autopad == 3 ? 0 : pads[i] + pads[i + sp]);
+      g->pad_begin[i] = autopad == ST_AUTO_PAD_VALID ? 0 : pads[i];
+      g->out[i] = full - (autopad == ST_AUTO_PAD_VALID ? 0 : pads[i] + pads[i + sp]);
     }
     if (g->out[i] <= 0) {
       st_diag_error(d, op->loc, "'graph.conv_transpose' op output dim %u is not positive", i);

@@ -198,12 +198,7 @@ static bool st_qconv_geom(st_op *op, const st_type *x, const st_type *w, st_conv
   if (r < 3 || r > ST_MAX_RANK || w->u.shaped.rank != r)
     return st_graph_type_error(op, d, "expects input and weight of equal rank 3 to 8", r < 3 ? x : w);
   const st_dim *xd = x->u.shaped.dims, *wd = w->u.shaped.dims;
-  g->spatial = r - 2;
-  g->group = st_op_attr_int(op, "group", 1);
-  if (!st_graph_int_array(op, "strides", g->spatial, 1, g->strides, d) ||
-      !st_graph_int_array(op, "dilations", g->spatial, 1, g->dilations, d) ||
-      !st_graph_int_array(op, "pads", 2 * g->spatial, 0, g->pads, d))
-    return false;
+  if (!st_conv_read_attrs(op, r - 2, g, d)) return false;
   if (g->group <= 0 || xd[1] != wd[1] * g->group || wd[0] % g->group) {
     st_diag_error(d, op->loc, "'%s' op channels (%" PRId64 " in, weight %" PRId64 " x %" PRId64 ") do not match group %" PRId64,
                   op->def->name, xd[1], wd[0], wd[1], g->group);

@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "ir/dialects/graph_impl.h"
 
 bool st_graph_has_operand(const st_op *op, unsigned i) {
@@ -55,4 +57,14 @@ double *st_graph_scratch(st_op *op, int64_t n, st_diag *d) {
   double *p = n >= 0 ? calloc((size_t)(n ? n : 1), sizeof *p) : NULL;
   if (!p) st_graph_oom(op, d);
   return p;
+}
+
+int st_graph_auto_pad(st_op *op, st_diag *d) {
+  const char *s = st_op_attr_str(op, "auto_pad");
+  if (!s || !*s || !strcmp(s, "NOTSET")) return ST_AUTO_PAD_NOTSET;
+  if (!strcmp(s, "SAME_UPPER")) return ST_AUTO_PAD_SAME_UPPER;
+  if (!strcmp(s, "SAME_LOWER")) return ST_AUTO_PAD_SAME_LOWER;
+  if (!strcmp(s, "VALID")) return ST_AUTO_PAD_VALID;
+  st_diag_error(d, op->loc, "'%s' op has an unknown auto_pad '%s'", op->def->name, s);
+  return -1;
 }
