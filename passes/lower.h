@@ -58,6 +58,16 @@ st_value *st_lower_alloca(st_builder *b, const st_type *elem);
  * memory the returned builder has a NULL block. */
 st_builder st_lower_loops(st_lower_ctx *lc, st_builder *b, unsigned n, const st_dim *dims, bool parallel,
                           st_value **ivs);
+/* One loop over [lb, ub) with step 1 whose bounds are index values (known
+ * at run time only, say); *iv receives the induction variable. */
+st_builder st_lower_for(st_lower_ctx *lc, st_builder *b, st_value *lb, st_value *ub, bool parallel, st_value **iv);
+/* loop.if cond at b: returns a builder into the then-region and, when
+ * `otherwise` is non-NULL, one into the else-region there. */
+st_builder st_lower_if(st_builder *b, st_value *cond, st_builder *otherwise);
+/* loop.while at b, continuing while the rank-0 i1 buffer `flag` (an
+ * st_lower_alloca) holds true after the body: returns a builder into the
+ * body, before the load of the flag that feeds loop.condition. */
+st_builder st_lower_while(st_builder *b, st_value *flag);
 /* Copies src into dst element by element (same element count; shapes may
  * differ, in which case dst is viewed with src's shape). */
 bool st_lower_copy(st_lower_ctx *lc, st_value *src, st_value *dst);

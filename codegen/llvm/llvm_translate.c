@@ -281,6 +281,37 @@ bool st_llvm_emit_loop(st_llvm_fn *f, st_op *op) {
   return true;
 }
 
+/* cond ? then : else, both falling through to the join block. */
+static bool st_emit_if(st_llvm_fn *f, st_op *op) {
+  LLVMContextRef c = f->lm->ctx;
+  LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c, f->fn, "then");
+  LLVMBasicBlockRef other = LLVMAppendBasicBlockInContext(c, f->fn, "else");
+  LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(c, f->fn, "endif");
+  LLVMBuildCondBr(f->b, st_get(f, st_op_operand(op, 0)), then, other);
+  LLVMPositionBuilderAtEnd(f->b, then);
+  if (!st_llvm_emit_block(f, op->regions[0].first)) return false;
+  LLVMBuildBr(f->b, join);
+  LLVMPositionBuilderAtEnd(f->b, other);
+  if (!st_llvm_emit_block(f, op->regions[1].first)) return false;
+  LLVMBuildBr(f->b, join);
+  LLVMPositionBuilderAtEnd(f->b, join);
+  return true;
+}
+
+/* body: ...; condition ? body : exit */
+static bool st_emit_while(st_llvm_fn *f, st_op *op) {
+  LLVMContextRef c = f->lm->ctx;
+  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c, f->fn, "while");
+  LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(c, f->fn, "endwhile");
+  LLVMBuildBr(f->b, body);
+  LLVMPositionBuilderAtEnd(f->b, body);
+  st_block *blk = op->regions[0].first;
+  if (!st_llvm_emit_block(f, blk)) return false;
+  LLVMBuildCondBr(f->b, st_get(f, st_op_operand(st_block_terminator(blk), 0)), body, exit);
+  LLVMPositionBuilderAtEnd(f->b, exit);
+  return true;
+}
+
 static bool st_emit_nothing(st_llvm_fn *f, st_op *op) { return true; }
 
 static bool st_emit_return(st_llvm_fn *f, st_op *op) { return LLVMBuildRetVoid(f->b) != NULL; }
@@ -327,6 +358,9 @@ static const st_llvm_emitter st_emitters[] = {
     {&st_loop_for_def, st_llvm_emit_loop, 0},
     {&st_loop_parallel_def, st_llvm_emit_parallel, 0},
     {&st_loop_yield_def, st_emit_nothing, 0},
+    {&st_loop_if_def, st_emit_if, 0},
+    {&st_loop_while_def, st_emit_while, 0},
+    {&st_loop_condition_def, st_emit_nothing, 0},
     {&st_func_return_def, st_emit_return, 0},
 };
 
@@ -394,7 +428,7 @@ static bool st_emit_main_body(st_llvm_fn *f, st_block *body) {
   bool open = false;
   st_loc cur = st_loc_unknown();
   for (st_op *op = body->first; op; op = op->next) {
-    bool loop = op->def == &st_loop_for_def || op->def == &st_loop_parallel_def;
+    bool loop = op->num_regions > 0; /* loop.for / parallel / if / while */
     bool ends = op->def == &st_func_return_def || (loop && open && !st_same_loc(op->loc, cur));
     if (open && ends) st_emit_trace(f, f->lm->num_kernels - 1, 1), open = false;
     if (loop && !open) {

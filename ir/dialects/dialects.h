@@ -21,6 +21,7 @@ extern const st_op_def st_graph_none_def, st_graph_constant_def, st_graph_add_de
 extern const st_op_def st_kernel_fused_def, st_kernel_yield_def;
 /* loop / arith / mem: loops over buffers */
 extern const st_op_def st_loop_for_def, st_loop_parallel_def, st_loop_yield_def;
+extern const st_op_def st_loop_if_def, st_loop_while_def, st_loop_condition_def;
 extern const st_op_def st_arith_constant_def, st_arith_addf_def, st_arith_subf_def, st_arith_mulf_def,
     st_arith_divf_def, st_arith_maxf_def, st_arith_addi_def, st_arith_muli_def, st_arith_subi_def,
     st_arith_divsi_def, st_arith_divui_def, st_arith_remsi_def, st_arith_remui_def, st_arith_shli_def,

@@ -134,6 +134,73 @@ st_builder st_lower_loops(st_lower_ctx *lc, st_builder *b, unsigned n, const st_
   return in;
 }
 
+/* A region of `op` holding one block (args of `types`) that ends with
+ * `term` (operand `cond` when non-NULL); returns a builder before it. */
+static st_builder st_lower_region(st_builder *b, st_op *op, unsigned region, unsigned nargs, const st_type *arg_type,
+                                  st_value **args, const st_op_def *term, st_value *cond) {
+  st_module *m = b->module;
+  st_builder in = *b;
+  in.block = NULL;
+  st_block *body = st_block_create(m);
+  if (!body) return in;
+  for (unsigned i = 0; i < nargs; i++)
+    if (!(args[i] = st_block_add_arg(m, body, arg_type))) return in;
+  st_op *t = st_op_create_simple(m, term, b->loc, cond ? 1 : 0, cond ? &cond : NULL, NULL);
+  if (!t) return in;
+  st_region_push_block(&op->regions[region], body);
+  st_block_append(body, t);
+  in = st_builder_before(m, t);
+  in.loc = b->loc;
+  return in;
+}
+
+st_builder st_lower_for(st_lower_ctx *lc, st_builder *b, st_value *lb, st_value *ub, bool parallel, st_value **iv) {
+  st_builder fail = *b;
+  fail.block = NULL;
+  st_value *one = st_lower_index(lc, 1);
+  if (!lb || !ub || !one) return fail;
+  st_value *bounds[3] = {lb, ub, one};
+  st_op_state s = {.def = parallel ? &st_loop_parallel_def : &st_loop_for_def, .num_operands = 3, .operands = bounds,
+                   .num_regions = 1};
+  st_op *loop = st_builder_create(b, &s);
+  const st_type *index = st_type_scalar(b->module->ctx, ST_TY_INDEX);
+  return loop ? st_lower_region(b, loop, 0, 1, index, iv, &st_loop_yield_def, NULL) : fail;
+}
+
+st_builder st_lower_if(st_builder *b, st_value *cond, st_builder *otherwise) {
+  st_builder fail = *b;
+  fail.block = NULL;
+  if (otherwise) *otherwise = fail;
+  st_op_state s = {.def = &st_loop_if_def, .num_operands = 1, .operands = &cond, .num_regions = 2};
+  st_op *op = cond ? st_builder_create(b, &s) : NULL;
+  if (!op) return fail;
+  st_builder then = st_lower_region(b, op, 0, 0, NULL, NULL, &st_loop_yield_def, NULL);
+  st_builder other = st_lower_region(b, op, 1, 0, NULL, NULL, &st_loop_yield_def, NULL);
+  if (!then.block || !other.block) return fail;
+  if (otherwise) *otherwise = other;
+  return then;
+}
+
+st_builder st_lower_while(st_builder *b, st_value *flag) {
+  st_module *m = b->module;
+  st_builder fail = *b;
+  fail.block = NULL;
+  st_op_state s = {.def = &st_loop_while_def, .num_regions = 1};
+  st_op *op = flag ? st_builder_create(b, &s) : NULL;
+  st_block *body = op ? st_block_create(m) : NULL;
+  if (!body) return fail;
+  st_region_push_block(&op->regions[0], body);
+  st_builder at = st_builder_at_end(m, body);
+  at.loc = b->loc;
+  st_value *c = st_lower_load(&at, flag, NULL); /* the flag's value at the end of the body */
+  st_op *t = c ? st_op_create_simple(m, &st_loop_condition_def, b->loc, 1, &c, NULL) : NULL;
+  if (!t) return fail;
+  st_block_append(body, t);
+  at = st_builder_before(m, c->def);
+  at.loc = b->loc;
+  return at;
+}
+
 bool st_lower_copy(st_lower_ctx *lc, st_value *src, st_value *dst) {
   st_context *ctx = lc->b.module->ctx;
   if (dst->type != src->type) {
