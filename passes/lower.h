@@ -31,6 +31,16 @@ struct st_lower_ctx {
   st_lower_index_const *consts;
   size_t num_consts, cap_consts;
   bool out_of_memory;
+  /* For ops with regions (graph.if / loop / scan): lowers the graph ops of
+   * `body`, a block of a region of the op being lowered, at `at` (whose
+   * insertion point must be an op, e.g. a loop.yield).  body's arguments
+   * read the buffers args[i]; the values its terminator yields are copied
+   * into dests[i] once all of its ops have run.  The body's ops move out of
+   * the region and are erased once lowered, so it is lowered once.  Set by
+   * the pass; restores the fields above before returning. */
+  bool (*lower_block)(st_lower_ctx *lc, st_block *body, st_builder at, st_value *const *args,
+                      st_value *const *dests, st_diag *d);
+  void *pass; /* the pass's state, for lower_block */
 };
 
 /* The memref type with the shape and element type of a static tensor type. */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "ir/dialects/dialects.h"
+#include "ir/dialects/graph_control.h"
 #include "ir/dialects/graph_impl.h"
 #include "ir/ptrmap.h"
 #include "passes/lower.h"
@@ -133,17 +134,11 @@ static bool st_lower_merge(st_op *pn, st_op *cn, st_value *buf) {
   return true;
 }
 
-/* Checks that every op of the body can be lowered, before anything changes. */
-static bool st_lower_check(st_op *func, st_diag *d) {
-  st_block *body = st_func_body(func);
-  for (unsigned i = 0; i < body->num_args; i++)
-    if (body->args[i]->type->kind != ST_TY_TENSOR || !st_type_has_static_shape(body->args[i]->type)) {
-      st_diag_error(d, func->loc, "lower-to-loops: argument %u of @%s is not a statically shaped tensor", i,
-                    st_op_attr_str(func, "sym_name"));
-      return false;
-    }
-  for (st_op *op = body->first; op; op = op->next) {
-    if (op->def == &st_func_return_def || op->def == &st_graph_none_def) continue;
+/* Checks that every op of block b (and of the regions of its ops) can be
+ * lowered, before anything changes. */
+static bool st_lower_check_block(st_block *b, st_diag *d) {
+  for (st_op *op = b->first; op; op = op->next) {
+    if (op->def == &st_func_return_def || op->def == &st_graph_none_def || op->def == &st_graph_yield_def) continue;
     if (!op->def->lower) {
       st_diag_error(d, op->loc, "'%s' op has no lowering to loops", op->def->name);
       return false;
@@ -153,12 +148,22 @@ static bool st_lower_check(st_op *func, st_diag *d) {
         st_diag_error(d, op->loc, "'%s' op result %u is not a statically shaped tensor", op->def->name, r);
         return false;
       }
-    if (op->num_regions) {
-      st_diag_error(d, op->loc, "'%s' op has regions; lower-to-loops expects a flat graph", op->def->name);
-      return false;
-    }
+    for (unsigned r = 0; r < op->num_regions; r++)
+      for (st_block *inner = op->regions[r].first; inner; inner = inner->next)
+        if (!st_lower_check_block(inner, d)) return false;
   }
   return true;
+}
+
+static bool st_lower_check(st_op *func, st_diag *d) {
+  st_block *body = st_func_body(func);
+  for (unsigned i = 0; i < body->num_args; i++)
+    if (body->args[i]->type->kind != ST_TY_TENSOR || !st_type_has_static_shape(body->args[i]->type)) {
+      st_diag_error(d, func->loc, "lower-to-loops: argument %u of @%s is not a statically shaped tensor", i,
+                    st_op_attr_str(func, "sym_name"));
+      return false;
+    }
+  return st_lower_check_block(body, d);
 }
 
 /* Lowers one op: gathers its operand buffers and destinations, calls the
@@ -198,6 +203,55 @@ static bool st_lower_one(st_lower_ctx *lc, st_op *op, st_ptrmap *bufs, st_ptrmap
   return !lc->out_of_memory;
 }
 
+/* The maps of one function's lowering, for lower_block. */
+typedef struct st_lower_state {
+  st_ptrmap bufs, dests, producer, nests;
+} st_lower_state;
+
+/* st_lower_ctx.lower_block: moves body's ops before at's insertion point,
+ * lowers them there, copies the yielded buffers into dests, erases them. */
+static bool st_lower_block_cb(st_lower_ctx *lc, st_block *body, st_builder at, st_value *const *args,
+                              st_value *const *dests, st_diag *d) {
+  st_lower_state *s = lc->pass;
+  st_module *m = at.module;
+  st_lower_ctx saved = *lc;
+  st_op *term = st_block_terminator(body);
+  if (!at.before || !term) {
+    st_diag_error(d, term ? term->loc : at.loc, "lower-to-loops: a region body needs a terminator and an anchor");
+    return false;
+  }
+  bool ok = true;
+  for (unsigned i = 0; ok && i < body->num_args; i++) ok = st_ptrmap_set(&s->bufs, body->args[i], args[i]);
+  st_op *first = body->first == term ? NULL : body->first;
+  for (st_op *op = first, *next; op && op != term; op = next) {
+    next = op->next;
+    st_op_move_before(op, at.before);
+  }
+  for (st_op *op = first; ok && op && op != at.before; op = op->next)
+    if (op->def != &st_graph_none_def) ok = st_lower_one(lc, op, &s->bufs, &s->dests, &s->producer, &s->nests, d);
+  lc->b = at;
+  for (unsigned i = 0; ok && i < term->num_operands; i++) {
+    st_value *src = st_ptrmap_get(&s->bufs, st_op_operand(term, i));
+    ok = src && st_lower_copy(lc, src, dests[i]) && !lc->out_of_memory;
+    if (!src) st_diag_error(d, term->loc, "lower-to-loops: yielded value %u has no buffer", i);
+  }
+  if (ok) {
+    /* The moved graph ops go last first, so each one's users are gone before it. */
+    st_op_set_operands(m, term, 0, NULL);
+    st_op *stop = first ? first->prev : NULL;
+    for (st_op *op = at.before->prev, *prev; first && op && op != stop; op = prev) {
+      prev = op->prev;
+      if (op->def->lower || op->def == &st_graph_none_def) st_op_erase(op);
+    }
+  }
+  bool oom = lc->out_of_memory;
+  st_lower_index_const *consts = lc->consts;
+  size_t nc = lc->num_consts, cc = lc->cap_consts;
+  *lc = saved;
+  lc->consts = consts, lc->num_consts = nc, lc->cap_consts = cc, lc->out_of_memory = oom;
+  return ok;
+}
+
 static bool st_lower_func(st_module *m, st_op *func, st_diag *d) {
   st_block *body = st_func_body(func);
   st_op *ret = st_block_terminator(body);
@@ -205,14 +259,15 @@ static bool st_lower_func(st_module *m, st_op *func, st_diag *d) {
     st_diag_error(d, func->loc, "lower-to-loops: @%s does not end with func.return", st_op_attr_str(func, "sym_name"));
     return false;
   }
-  st_ptrmap bufs = {0}, dests = {0}, producer = {0}, nests = {0};
-  if (!st_lower_inline_fused(m, body, &producer, d) || !st_lower_check(func, d)) {
+  st_lower_state s = {0};
+  st_ptrmap *bufs = &s.bufs, *dests = &s.dests, *producer = &s.producer, *nests = &s.nests;
+  if (!st_lower_inline_fused(m, body, producer, d) || !st_lower_check(func, d)) {
     if (!st_diag_has_errors(d)) st_diag_error(d, func->loc, "lower-to-loops: out of memory");
-    st_ptrmap_free(&producer);
+    st_ptrmap_free(producer);
     return false;
   }
   st_context *ctx = m->ctx;
-  st_lower_ctx lc = {.b = st_builder_at_end(m, body), .entry = body};
+  st_lower_ctx lc = {.b = st_builder_at_end(m, body), .entry = body, .lower_block = st_lower_block_cb, .pass = &s};
   unsigned nin = body->num_args, nout = ret->num_operands;
   const st_type *types[1024];
   bool ok = nin + nout <= 1024;
@@ -221,7 +276,7 @@ static bool st_lower_func(st_module *m, st_op *func, st_diag *d) {
   for (unsigned i = 0; ok && i < nin; i++) {
     st_value *a = body->args[i];
     a->type = types[i] = st_lower_memref_type(ctx, a->type);
-    ok = st_ptrmap_set(&bufs, a, a);
+    ok = st_ptrmap_set(bufs, a, a);
   }
   /* Outputs: one argument each; a value defined by an op is computed into
    * the first output that returns it. */
@@ -232,15 +287,15 @@ static bool st_lower_func(st_module *m, st_op *func, st_diag *d) {
     out_args[i] = st_block_add_arg(m, body, types[nin + i]);
     ok = out_args[i] != NULL;
     if (ok && v->name) out_args[i]->name = v->name;
-    if (ok && v->def && !st_ptrmap_has(&dests, v)) ok = st_ptrmap_set(&dests, v, out_args[i]);
+    if (ok && v->def && !st_ptrmap_has(dests, v)) ok = st_ptrmap_set(dests, v, out_args[i]);
   }
   for (st_op *op = body->first; ok && op != ret; op = op->next)
-    if (op->def != &st_graph_none_def) ok = st_lower_one(&lc, op, &bufs, &dests, &producer, &nests, d);
+    if (op->def != &st_graph_none_def) ok = st_lower_one(&lc, op, bufs, dests, producer, nests, d);
   /* Results that did not land in their output (arguments, repeated values,
    * views, constants) are copied there. */
   lc.b = st_builder_before(m, ret);
   for (unsigned i = 0; ok && i < nout; i++) {
-    st_value *src = st_ptrmap_get(&bufs, st_op_operand(ret, i));
+    st_value *src = st_ptrmap_get(bufs, st_op_operand(ret, i));
     if (src != out_args[i]) ok = st_lower_copy(&lc, src, out_args[i]) && !lc.out_of_memory;
   }
   if (ok) {
@@ -254,10 +309,10 @@ static bool st_lower_func(st_module *m, st_op *func, st_diag *d) {
   }
   if (!ok && !st_diag_has_errors(d)) st_diag_error(d, func->loc, "lower-to-loops: out of memory");
   free(lc.consts);
-  st_ptrmap_free(&bufs);
-  st_ptrmap_free(&dests);
-  st_ptrmap_free(&producer);
-  st_ptrmap_free(&nests);
+  st_ptrmap_free(bufs);
+  st_ptrmap_free(dests);
+  st_ptrmap_free(producer);
+  st_ptrmap_free(nests);
   return ok;
 }
 

@@ -19,8 +19,6 @@
 #include "ir/print.h"
 #include "ir/ptrmap.h"
 
-enum { ST_CF_MAX_SCAN = 64 };
-
 /* ---- captures ---- */
 
 static bool st_cf_inside(const st_op *root, const st_value *v) {
@@ -190,13 +188,6 @@ static bool st_loop_infer(st_op *op, st_context *ctx, const st_type **results, s
 
 /* ---- graph.scan (states..., scan inputs...) {^bb0(%states..., %slices...)} ---- */
 
-typedef struct st_scan_plan {
-  unsigned n, m, k;                  /* states, scan inputs, scan outputs */
-  int64_t len;                       /* the sequence length */
-  int64_t in_axis[ST_CF_MAX_SCAN], in_rev[ST_CF_MAX_SCAN];
-  int64_t out_axis[ST_CF_MAX_SCAN], out_rev[ST_CF_MAX_SCAN];
-} st_scan_plan;
-
 /* Reads the attributes and the sequence length; `y` is the body's yield. */
 static bool st_scan_plan_of(st_op *op, const st_op *y, st_scan_plan *p, st_diag *d) {
   int64_t m = st_op_attr_int(op, "num_scan_inputs", -1);
@@ -221,7 +212,8 @@ static bool st_scan_plan_of(st_op *op, const st_op *y, st_scan_plan *p, st_diag 
   p->len = -1;
   for (unsigned j = 0; j < p->m; j++) {
     const st_type *t = st_op_operand(op, p->n + j)->type;
-    if (t->kind != ST_TY_TENSOR || !st_type_has_static_shape(t) || t->u.shaped.rank == 0)
+    /* a memref too: lower-to-loops asks after retyping the function's arguments */
+    if ((t->kind != ST_TY_TENSOR && t->kind != ST_TY_MEMREF) || !st_type_has_static_shape(t) || t->u.shaped.rank == 0)
       return st_graph_type_error(op, d, "expects static scan inputs of rank 1 or more", t);
     if (!st_graph_axis(op, p->in_axis[j], t->u.shaped.rank, &p->in_axis[j], d)) return false;
     st_dim len = t->u.shaped.dims[p->in_axis[j]];
@@ -250,6 +242,11 @@ static const st_type *st_scan_type(st_context *ctx, const st_type *t, int64_t ax
     if (i < t->u.shaped.rank && ((int64_t)i != axis || insert)) dims[r++] = t->u.shaped.dims[i];
   }
   return st_type_tensor(ctx, t->u.shaped.elem, r, dims);
+}
+
+bool st_graph_scan_plan(st_op *op, st_scan_plan *p, st_diag *d) {
+  st_op *y = st_cf_yield(op, 0, "body", d);
+  return y && st_scan_plan_of(op, y, p, d);
 }
 
 static bool st_scan_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
@@ -551,20 +548,20 @@ static bool st_scan_interp(st_op *op, const st_tensor *in, st_tensor *out, st_di
 const st_op_def st_graph_if_def = {
     .name = "graph.if", .summary = "runs the then region or the else region on a one-element i1 condition (ONNX If)",
     .num_operands = 1, .num_results = ST_VARIADIC, .num_regions = 2, .traits = ST_TRAIT_PURE,
-    .infer_types = st_if_infer, .interpret = st_if_interp,
+    .infer_types = st_if_infer, .interpret = st_if_interp, .lower = st_graph_lower_if,
 };
 const st_op_def st_graph_loop_def = {
     .name = "graph.loop",
     .summary = "runs its body while i < M and cond (M, cond may be none); carried values, stacked scan outputs (ONNX Loop)",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .num_regions = 1, .traits = ST_TRAIT_PURE,
-    .infer_types = st_loop_infer, .interpret = st_loop_interp,
+    .infer_types = st_loop_infer, .interpret = st_loop_interp, .lower = st_graph_lower_loop,
 };
 const st_op_def st_graph_scan_def = {
     .name = "graph.scan",
     .summary = "runs its body over slices of the scan inputs with carried states (attrs num_scan_inputs, scan_*_axes, "
                "scan_*_directions; ONNX Scan)",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .num_regions = 1, .traits = ST_TRAIT_PURE,
-    .infer_types = st_scan_infer, .interpret = st_scan_interp,
+    .infer_types = st_scan_infer, .interpret = st_scan_interp, .lower = st_graph_lower_scan,
 };
 const st_op_def st_graph_yield_def = {
     .name = "graph.yield", .summary = "returns the values of a graph.if, graph.loop or graph.scan region",
