@@ -89,6 +89,10 @@ bool st_graph_lower_one_hot(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_compress(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_top_k(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_linalg2.c: Einsum (equation parsed at compile time), Det (LU with partial pivoting, f64) */
+bool st_graph_lower_einsum(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_det(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
 
