@@ -66,10 +66,12 @@ st_value *st_graph_lower_table(st_lower_ctx *lc, const st_type *elem, unsigned r
 bool st_graph_lower_pad(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_center_crop_pad(st_op *op, st_lower_ctx *lc, st_diag *d);
 
-/* graph_lower_scatter.c: ScatterElements, ScatterND (with reductions), GatherND */
+/* graph_lower_scatter.c: ScatterElements, ScatterND (with reductions), GatherND, TensorScatter, MaxUnpool */
 bool st_graph_lower_scatter_elements(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_scatter_nd(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_gather_nd(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_tensor_scatter(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_max_unpool(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_convt.c: ConvTranspose (gather form, f64 sums) */
 bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);

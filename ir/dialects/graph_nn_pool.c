@@ -535,6 +535,7 @@ const st_op_def st_graph_max_unpool_def = {
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 2,
     .infer_types = st_unpool_infer, .interpret = st_unpool_interp,
+    .lower = st_graph_lower_max_unpool,
 };
 const st_op_def st_graph_conv_transpose_def = {
     .name = "graph.conv_transpose", .summary = "N-D transposed convolution (output_padding, output_shape, auto_pad)",
