@@ -47,4 +47,14 @@ typedef struct st_einsum {
 /* Operands may be tensors or (while lowering) buffers; only shapes are read. */
 bool st_einsum_parse(st_op *op, st_einsum *e, st_diag *d);
 
+/* graph.col2im's geometry (graph_nn_pool.c) from its constant image_shape
+ * and block_shape and its attributes, for the interpreter and the lowering;
+ * operand 0 may be a tensor or (while lowering) a buffer. */
+typedef struct st_col2im {
+  unsigned sp;
+  int64_t image[ST_MAX_RANK], block[ST_MAX_RANK], nblocks[ST_MAX_RANK], strides[ST_MAX_RANK], dil[ST_MAX_RANK];
+  int64_t pad_begin[ST_MAX_RANK];
+} st_col2im;
+bool st_col2im_geom(st_op *op, st_col2im *g, st_diag *d);
+
 #endif
