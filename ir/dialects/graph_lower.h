@@ -78,8 +78,9 @@ bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_convt.c: Col2Im (gather form, f64 sums) */
 bool st_graph_lower_col2im(st_op *op, st_lower_ctx *lc, st_diag *d);
 
-/* graph_lower_grid.c: GridSample (taps unrolled, f64) */
+/* graph_lower_grid.c: GridSample (taps unrolled, f64), AffineGrid (f64) */
 bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_affine_grid(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_misc.c: Tile, DepthToSpace / SpaceToDepth, ReverseSequence, InstanceNormalization,
  * LpNormalization, Hardmax, OneHot, Compress (constant condition), TopK */

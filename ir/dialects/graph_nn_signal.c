@@ -488,6 +488,7 @@ const st_op_def st_graph_affine_grid_def = {
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 1,
     .infer_types = st_affine_infer, .interpret = st_affine_interp,
+    .lower = st_graph_lower_affine_grid,
 };
 const st_op_def st_graph_det_def = {
     .name = "graph.det", .summary = "determinants of the square matrices in the last two dims",
