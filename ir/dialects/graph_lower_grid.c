@@ -1,5 +1,6 @@
 /* Lower hooks of GridSample and AffineGrid (at the end).
- * GridSample, X (N, C, D1..Dr), grid (N, O1..Or, r): linear / nearest / cubic, zeros / border / reflection padding, align_corners, any
+ * GridSample, X (N, C, D1..Dr), grid (N, O1..Or, r): linear / nearest /
+ * cubic, zeros / border / reflection padding, align_corners, any
  * spatial rank, following st_gs_interp (graph_nn_signal.c) step by step in
  * f64: the normalised coordinate, its rounding through f32, the clamp of
  * NaN / huge values, nearest's half-to-even rounding, border clamping or
