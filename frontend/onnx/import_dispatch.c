@@ -227,7 +227,7 @@ bool st_onnx_import_node(st_onnx_importer *im, const Onnx__NodeProto *np, st_dia
     st_onnx_node node = {.op_type = op_type, .domain = domain, .name = name, .opset = st_onnx_opset(im, domain),
                          .num_inputs = (unsigned)np->n_input, .inputs = inputs,
                          .num_outputs = (unsigned)np->n_output, .loc = loc, .proto = np};
-    ok = st_convert(im, np, &node, outputs, d);
+    ok = st_convert(im, np, &node, outputs, d) && st_onnx_fold_results(im, outputs, (unsigned)np->n_output, d);
   }
   ok = ok && st_bind_outputs(im, np, outputs, loc, d);
   free(inputs);

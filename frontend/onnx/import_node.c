@@ -131,23 +131,29 @@ static st_op *st_fold_hook(st_onnx_importer *im, st_op *op) {
   return v ? v->def : NULL;
 }
 
-/* Folds op (detached, result types set): through its fold hook, or, when
- * all its operands are constant, by running its interpret hook; returns the
- * graph.constant holding the result.  NULL with *failed false when it does
- * not fold. */
-static st_op *st_try_fold(st_onnx_importer *im, st_op *op, bool *failed, st_diag *d) {
+/* Runs op's interpret hook on its operands when every one is constant (or
+ * graph.none) and every result a static tensor: vals[k] receives a
+ * graph.constant holding result k.  false when it does not fold, with
+ * *failed set when the hook reported an error. */
+static bool st_fold_interpret(st_onnx_importer *im, st_op *op, st_value **vals, bool *failed, st_diag *d) {
   *failed = false;
-  st_op *c = st_fold_hook(im, op);
-  if (c) return c;
-  if (!st_op_has_trait(op, ST_TRAIT_PURE) || !op->def->interpret || op->num_results != 1 || op->num_regions) return NULL;
-  const st_type *rt = op->results[0].type;
-  if (rt->kind != ST_TY_TENSOR || !st_type_has_static_shape(rt)) return NULL;
-  size_t esz = st_dense_elem_size(rt->u.shaped.elem);
-  int64_t count = st_type_num_elements(rt);
-  if (count < 0 || (uint64_t)count > ST_ONNX_MAX_FOLD / esz) return NULL;
-  size_t out_bytes = (size_t)count * esz;
+  unsigned nres = op->num_results;
+  if (!st_op_has_trait(op, ST_TRAIT_PURE) || !op->def->interpret || nres == 0 || nres > ST_ONNX_MAX_FOLD_RESULTS ||
+      op->num_regions)
+    return false;
+  uint64_t total = 0;
+  for (unsigned k = 0; k < nres; k++) {
+    const st_type *rt = op->results[k].type;
+    if (rt->kind != ST_TY_TENSOR || !st_type_has_static_shape(rt)) return false;
+    int64_t count = st_type_num_elements(rt);
+    uint64_t esz = st_dense_elem_size(rt->u.shaped.elem);
+    if (count < 0 || (uint64_t)count > ST_ONNX_MAX_FOLD / esz) return false;
+    total += (uint64_t)count * esz;
+  }
+  if (total > ST_ONNX_MAX_FOLD) return false;
   st_tensor *ins = calloc(op->num_operands + 1, sizeof *ins);
   void **owned = calloc(op->num_operands + 1, sizeof *owned);
+  st_tensor outs[ST_ONNX_MAX_FOLD_RESULTS] = {{0}};
   bool ok = ins && owned;
   for (unsigned i = 0; ok && i < op->num_operands; i++) {
     st_value *v = st_op_operand(op, i);
@@ -158,22 +164,59 @@ static st_op *st_try_fold(st_onnx_importer *im, st_op *op, bool *failed, st_diag
     const st_attr *a = st_value_const(v);
     ok = a && st_onnx_attr_tensor(a, &ins[i], &owned[i]);
   }
-  st_op *res = NULL;
+  bool folded = false;
   if (ok) {
-    st_tensor out = {rt, calloc(1, out_bytes ? out_bytes : 1), out_bytes};
-    if (!out.data || !op->def->interpret(op, ins, &out, d)) {
-      *failed = true;
-      free(out.data);
-    } else {
-      st_value *v = st_onnx_const_tensor(im, &out, NULL, op->loc);
-      if (!v) *failed = true;
-      else res = v->def;
+    for (unsigned k = 0; k < nres; k++) {
+      const st_type *rt = op->results[k].type;
+      size_t bytes = (size_t)st_type_num_elements(rt) * st_dense_elem_size(rt->u.shaped.elem);
+      outs[k] = (st_tensor){rt, calloc(1, bytes ? bytes : 1), bytes};
+      if (!outs[k].data) *failed = true;
     }
+    if (!*failed && !op->def->interpret(op, ins, outs, d)) *failed = true;
+    /* st_onnx_const_tensor takes each result's data */
+    for (unsigned k = 0; !*failed && k < nres; k++)
+      if (!(vals[k] = st_onnx_const_tensor(im, &outs[k], NULL, op->loc))) *failed = true;
+    for (unsigned k = 0; k < nres; k++) free(outs[k].data);
+    folded = !*failed;
   }
   for (unsigned i = 0; owned && i < op->num_operands; i++) free(owned[i]);
   free(owned);
   free(ins);
-  return res;
+  return folded;
+}
+
+/* Folds op (detached, result types set, one result): through its fold
+ * hook, or, when all its operands are constant, by running its interpret
+ * hook; returns the graph.constant holding the result.  NULL with *failed
+ * false when it does not fold.  Ops with several results fold once their
+ * node is converted (st_onnx_fold_results). */
+static st_op *st_try_fold(st_onnx_importer *im, st_op *op, bool *failed, st_diag *d) {
+  *failed = false;
+  st_op *c = st_fold_hook(im, op);
+  if (c) return c;
+  st_value *v;
+  if (op->num_results != 1 || !st_fold_interpret(im, op, &v, failed, d)) return NULL;
+  return v->def;
+}
+
+bool st_onnx_fold_results(st_onnx_importer *im, st_value **outputs, unsigned n, st_diag *d) {
+  for (unsigned i = 0; i < n; i++) {
+    st_op *op = outputs[i] ? outputs[i]->def : NULL;
+    if (!op || op->num_results < 2 || op->parent != im->b.block) continue;
+    bool used = false;
+    for (unsigned k = 0; k < op->num_results; k++) used |= st_value_has_uses(&op->results[k]);
+    st_value *vals[ST_ONNX_MAX_FOLD_RESULTS];
+    bool failed;
+    if (used) continue; /* a hook's own ops read it: they stay before any constant made now */
+    if (!st_fold_interpret(im, op, vals, &failed, d)) {
+      if (failed) return false;
+      continue;
+    }
+    for (unsigned j = 0; j < n; j++)
+      if (outputs[j] && outputs[j]->def == op) outputs[j] = vals[outputs[j]->index];
+    st_op_erase(op);
+  }
+  return true;
 }
 
 /* Inserts op (or its folded constant) at the insertion point. */

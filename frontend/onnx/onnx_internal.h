@@ -12,6 +12,7 @@
 #define ST_ONNX_MAX_FILE ((size_t)4 << 30)       /* model and tensor files */
 #define ST_ONNX_MAX_TENSOR ((size_t)4 << 30)     /* bytes of one decoded tensor */
 #define ST_ONNX_MAX_FOLD ((size_t)64 << 20)      /* bytes a folded op may produce */
+#define ST_ONNX_MAX_FOLD_RESULTS 64             /* results a folded op may have */
 #define ST_ONNX_MAX_INLINE_DEPTH 16              /* nested function calls */
 
 /* Reads a whole regular file of at most `max` bytes into a malloc'd buffer. */
@@ -79,6 +80,11 @@ void st_onnx_scope_free(st_onnx_scope *s);
 int st_onnx_opset(const st_onnx_importer *im, const char *domain);
 /* Imports a node (or inlines the function it calls). */
 bool st_onnx_import_node(st_onnx_importer *im, const Onnx__NodeProto *np, st_diag *d);
+/* import_node.c: the outputs[0..n) of a node just converted that are results
+ * of one op with several results (Split, TopK ...), all of whose operands
+ * are constant, become graph.constants (the op is interpreted once and
+ * erased); ops with one result fold as they are built. */
+bool st_onnx_fold_results(st_onnx_importer *im, st_value **outputs, unsigned n, st_diag *d);
 /* A graph.constant of t's data (dense, or a module resource when large);
  * takes ownership of t->data. */
 st_value *st_onnx_const_tensor(st_onnx_importer *im, st_tensor *t, const char *name, st_loc loc);

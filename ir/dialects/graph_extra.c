@@ -9,6 +9,7 @@
 
 #include "ir/dialects/graph_extra.h"
 #include "ir/dialects/graph_dtype.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 /* ---- graph.bitcast {to}: same bits, another element type of equal width ---- */
@@ -268,6 +269,7 @@ const st_op_def st_graph_tensor_scatter_def = {
     .name = "graph.tensor_scatter", .summary = "writes an update into a cache at per-batch positions (axis, mode)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_ts_infer, .interpret = st_ts_interp,
+    .lower = st_graph_lower_tensor_scatter,
 };
 const st_op_def st_graph_tfidf_vectorizer_def = {
     .name = "graph.tfidf_vectorizer", .summary = "counts pooled n-grams (with skips) of integer rows, TF/IDF/TFIDF",

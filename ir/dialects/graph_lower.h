@@ -66,16 +66,21 @@ st_value *st_graph_lower_table(st_lower_ctx *lc, const st_type *elem, unsigned r
 bool st_graph_lower_pad(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_center_crop_pad(st_op *op, st_lower_ctx *lc, st_diag *d);
 
-/* graph_lower_scatter.c: ScatterElements, ScatterND (with reductions), GatherND */
+/* graph_lower_scatter.c: ScatterElements, ScatterND (with reductions), GatherND, TensorScatter, MaxUnpool */
 bool st_graph_lower_scatter_elements(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_scatter_nd(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_gather_nd(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_tensor_scatter(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_max_unpool(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_convt.c: ConvTranspose (gather form, f64 sums) */
 bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_convt.c: Col2Im (gather form, f64 sums) */
+bool st_graph_lower_col2im(st_op *op, st_lower_ctx *lc, st_diag *d);
 
-/* graph_lower_grid.c: GridSample (taps unrolled, f64) */
+/* graph_lower_grid.c: GridSample (taps unrolled, f64), AffineGrid (f64) */
 bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_affine_grid(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_misc.c: Tile, DepthToSpace / SpaceToDepth, ReverseSequence, InstanceNormalization,
  * LpNormalization, Hardmax, OneHot, Compress (constant condition), TopK */
@@ -88,6 +93,10 @@ bool st_graph_lower_hardmax(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_one_hot(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_compress(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_top_k(st_op *op, st_lower_ctx *lc, st_diag *d);
+
+/* graph_lower_linalg2.c: Einsum (equation parsed at compile time), Det (LU with partial pivoting, f64) */
+bool st_graph_lower_einsum(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_det(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);

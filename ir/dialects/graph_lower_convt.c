@@ -1,4 +1,5 @@
-/* Lower hook of ConvTranspose, X (N, C, in...), W (C, M/group, k...), B (M):
+/* Lower hooks of ConvTranspose and Col2Im (at the end).
+ * ConvTranspose, X (N, C, in...), W (C, M/group, k...), B (M):
  * N-D, groups, strides, dilations, pads, output_padding, output_shape and
  * auto_pad (the begin pads computed as st_convt_geom in graph_nn_pool.c
  * computes them; the output dims are the result type's).
@@ -98,6 +99,65 @@ bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d) {
     st_value *b = st_lower_load(&in, lc->inputs[2], &ivs[1]);
     y = st_lower_binary(&in, &st_arith_addf_def, y, b ? st_lower_op(&in, &st_arith_cast_def, 1, &b, f64) : NULL);
   }
+  if (y && elem != f64) y = st_lower_op(&in, &st_arith_cast_def, 1, &y, elem);
+  return st_lower_store(&in, y, dst, ivs);
+}
+
+/* ---- Col2Im (input (N, C*prod(block), L), image_shape, block_shape)
+ * {strides, dilations, pads}: the gather form again.  A parallel nest over
+ * the image (n, c, q...) sums, in f64 and in the interpreter's order (the
+ * block positions row-major), input[n, c*prod(block) + k, l] over the block
+ * positions k whose block l = (q + pad - k * dil) / stride is exact and
+ * among the blocks; the load index is clamped and the term dropped
+ * otherwise. ---- */
+bool st_graph_lower_col2im(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  st_context *ctx = lc->b.module->ctx;
+  const st_type *out = op->results[0].type, *elem = out->u.shaped.elem, *f64 = st_type_scalar(ctx, ST_TY_F64);
+  if (!st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");
+  st_col2im g;
+  if (!st_col2im_geom(op, &g, d)) return false;
+  unsigned sp = g.sp;
+  int64_t kprod = 1;
+  for (unsigned i = 0; i < sp; i++) kprod *= g.block[i];
+  st_value *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK], *kv[ST_MAX_RANK], *xi[3];
+  if (!dst) return false;
+  st_builder in = st_lower_loops(lc, &lc->b, sp + 2, out->u.shaped.dims, true, ivs);
+  st_value *acc = in.block ? st_lower_alloca(&in, f64) : NULL;
+  if (!acc || !st_lower_store(&in, st_lower_const(&in, f64, 0), acc, NULL)) return false;
+  st_builder l = st_lower_loops(lc, &in, sp, g.block, false, kv);
+  if (!l.block) return false;
+  st_value *zero = st_lower_index(lc, 0), *valid = NULL, *ch = st_lower_binary(&l, &st_arith_muli_def, ivs[1], st_lower_index(lc, kprod));
+  st_value *kflat = NULL, *lflat = NULL;
+  for (unsigned s = 0; s < sp; s++) {
+    /* t = q + pad - k * dil; block = t / stride when t >= 0, exact and < nblocks */
+    st_value *t = ivs[s + 2];
+    if (g.pad_begin[s]) t = st_lower_binary(&l, &st_arith_addi_def, t, st_lower_index(lc, g.pad_begin[s]));
+    st_value *kd = g.dil[s] == 1 ? kv[s] : st_lower_binary(&l, &st_arith_muli_def, kv[s], st_lower_index(lc, g.dil[s]));
+    t = st_lower_binary(&l, &st_arith_subi_def, t, kd);
+    st_value *ok = st_lower_cmp(&l, &st_arith_cmpi_def, "sge", t, zero);
+    t = st_lower_select(&l, ok, t, zero);
+    st_value *q = t;
+    if (g.strides[s] != 1) {
+      q = st_lower_binary(&l, &st_arith_divsi_def, t, st_lower_index(lc, g.strides[s]));
+      st_value *back = st_lower_binary(&l, &st_arith_muli_def, q, st_lower_index(lc, g.strides[s]));
+      ok = st_lower_binary(&l, &st_arith_andi_def, ok, st_lower_cmp(&l, &st_arith_cmpi_def, "eq", back, t));
+    }
+    ok = st_lower_binary(&l, &st_arith_andi_def, ok, st_lower_cmp(&l, &st_arith_cmpi_def, "slt", q, st_lower_index(lc, g.nblocks[s])));
+    valid = valid ? st_lower_binary(&l, &st_arith_andi_def, valid, ok) : ok;
+    q = st_lower_select(&l, ok, q, zero);
+    kflat = kflat ? st_lower_binary(&l, &st_arith_addi_def,
+                                    st_lower_binary(&l, &st_arith_muli_def, kflat, st_lower_index(lc, g.block[s])), kv[s])
+                  : kv[s];
+    lflat = lflat ? st_lower_binary(&l, &st_arith_addi_def,
+                                    st_lower_binary(&l, &st_arith_muli_def, lflat, st_lower_index(lc, g.nblocks[s])), q)
+                  : q;
+  }
+  xi[0] = ivs[0], xi[1] = st_lower_binary(&l, &st_arith_addi_def, ch, kflat), xi[2] = lflat;
+  st_value *x = st_lower_load(&l, lc->inputs[0], xi);
+  x = x && x->type != f64 ? st_lower_op(&l, &st_arith_cast_def, 1, &x, f64) : x;
+  st_value *sum = st_lower_binary(&l, &st_arith_addf_def, st_lower_load(&l, acc, NULL), x);
+  if (!st_lower_store(&l, st_lower_select(&l, valid, sum, st_lower_load(&l, acc, NULL)), acc, NULL)) return false;
+  st_value *y = st_lower_load(&in, acc, NULL);
   if (y && elem != f64) y = st_lower_op(&in, &st_arith_cast_def, 1, &y, elem);
   return st_lower_store(&in, y, dst, ivs);
 }

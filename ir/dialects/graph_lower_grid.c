@@ -1,5 +1,6 @@
-/* Lower hook of GridSample, X (N, C, D1..Dr), grid (N, O1..Or, r): linear /
- * nearest / cubic, zeros / border / reflection padding, align_corners, any
+/* Lower hooks of GridSample and AffineGrid (at the end).
+ * GridSample, X (N, C, D1..Dr), grid (N, O1..Or, r): linear / nearest /
+ * cubic, zeros / border / reflection padding, align_corners, any
  * spatial rank, following st_gs_interp (graph_nn_signal.c) step by step in
  * f64: the normalised coordinate, its rounding through f32, the clamp of
  * NaN / huge values, nearest's half-to-even rounding, border clamping or
@@ -175,6 +176,46 @@ bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d) {
     st_value *term = st_gl_mul(&g, wt, xv);
     if (inside) term = st_lower_select(&in, inside, term, st_gl_c(&g, 0));
     acc = st_gl_add(&g, acc, term);
+  }
+  if (acc && elem != g.f64) acc = st_lower_op(&in, &st_arith_cast_def, 1, &acc, elem);
+  return st_lower_store(&in, acc, dst, ivs);
+}
+
+/* ---- AffineGrid (theta (N, r, r+1), size) {align_corners}: the result
+ * (N, D1..Dr, r) is one parallel nest; each element is, as st_affine_interp,
+ * the f64 sum over k of theta[n, j, k] * base[k], base being the
+ * normalised coordinates of the position, innermost dim first, then 1. ---- */
+bool st_graph_lower_affine_grid(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  st_context *ctx = lc->b.module->ctx;
+  const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
+  if (!st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");
+  unsigned r = out->u.shaped.rank, sp = r - 2;
+  bool align = st_op_attr_int(op, "align_corners", 0) != 0;
+  st_value *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK], *ti[3];
+  if (!dst) return false;
+  st_builder in = st_lower_loops(lc, &lc->b, r, out->u.shaped.dims, true, ivs);
+  if (!in.block) return false;
+  st_gl g = {lc, &in, st_type_scalar(ctx, ST_TY_F64), st_type_scalar(ctx, ST_TY_INDEX)};
+  st_value *acc = st_gl_c(&g, 0);
+  ti[0] = ivs[0], ti[1] = ivs[r - 1];
+  for (unsigned k = 0; k <= sp; k++) {
+    st_value *base;
+    if (k == sp) base = st_gl_c(&g, 1);
+    else {
+      unsigned dim = 1 + sp - 1 - k; /* the grid lists x (innermost dim) first */
+      int64_t L = out->u.shaped.dims[dim];
+      st_value *i = st_lower_op(&in, &st_arith_cast_def, 1, &ivs[dim], g.f64);
+      if (align) base = L > 1 ? st_gl_add(&g, st_gl_c(&g, -1), st_gl_bin(&g, &st_arith_divf_def, st_gl_mul(&g, st_gl_c(&g, 2), i),
+                                                                   st_gl_c(&g, (double)(L - 1))))
+                              : st_gl_c(&g, 0);
+      else base = st_gl_sub(&g, st_gl_bin(&g, &st_arith_divf_def, st_gl_add(&g, st_gl_mul(&g, st_gl_c(&g, 2), i), st_gl_c(&g, 1)),
+                                          st_gl_c(&g, (double)L)),
+                            st_gl_c(&g, 1));
+    }
+    ti[2] = st_lower_index(lc, k);
+    st_value *t = st_lower_load(&in, lc->inputs[0], ti);
+    if (t && t->type != g.f64) t = st_lower_op(&in, &st_arith_cast_def, 1, &t, g.f64);
+    acc = st_gl_add(&g, acc, st_gl_mul(&g, t, base));
   }
   if (acc && elem != g.f64) acc = st_lower_op(&in, &st_arith_cast_def, 1, &acc, elem);
   return st_lower_store(&in, acc, dst, ivs);

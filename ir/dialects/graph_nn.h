@@ -31,4 +31,30 @@ bool st_nn_const_ints(st_op *op, unsigned i, const char *what, int64_t *out, uns
 /* Reads a scalar constant operand as a double. */
 bool st_nn_const_scalar(st_op *op, unsigned i, const char *what, double *out, st_diag *d);
 
+/* graph.einsum's equation (graph_nn_attn.c), parsed for the interpreter and
+ * the lowering: labels 0..51 are the letters, 52.. the ellipsis dims (right
+ * aligned); lab[i] labels operand i's dims, out the result's; size is each
+ * used label's extent (a dim of 1 broadcasts). */
+enum { ST_EINSUM_MAX_IN = 8, ST_EINSUM_LABELS = 52 + ST_MAX_RANK };
+typedef struct st_einsum {
+  unsigned ninputs, nout;
+  unsigned rank[ST_EINSUM_MAX_IN];
+  int lab[ST_EINSUM_MAX_IN][ST_MAX_RANK];
+  int out[ST_MAX_RANK];
+  int64_t size[ST_EINSUM_LABELS];
+  bool used[ST_EINSUM_LABELS];
+} st_einsum;
+/* Operands may be tensors or (while lowering) buffers; only shapes are read. */
+bool st_einsum_parse(st_op *op, st_einsum *e, st_diag *d);
+
+/* graph.col2im's geometry (graph_nn_pool.c) from its constant image_shape
+ * and block_shape and its attributes, for the interpreter and the lowering;
+ * operand 0 may be a tensor or (while lowering) a buffer. */
+typedef struct st_col2im {
+  unsigned sp;
+  int64_t image[ST_MAX_RANK], block[ST_MAX_RANK], nblocks[ST_MAX_RANK], strides[ST_MAX_RANK], dil[ST_MAX_RANK];
+  int64_t pad_begin[ST_MAX_RANK];
+} st_col2im;
+bool st_col2im_geom(st_op *op, st_col2im *g, st_diag *d);
+
 #endif

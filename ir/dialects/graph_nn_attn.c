@@ -322,17 +322,6 @@ static bool st_rotary_interp(st_op *op, const st_tensor *in, st_tensor *out, st_
 
 /* ---- graph.einsum {equation}: explicit loops over every label ---- */
 
-enum { ST_EINSUM_MAX_IN = 8, ST_EINSUM_LABELS = 52 + ST_MAX_RANK };
-
-typedef struct st_einsum {
-  unsigned ninputs, nout;
-  unsigned rank[ST_EINSUM_MAX_IN];
-  int lab[ST_EINSUM_MAX_IN][ST_MAX_RANK];
-  int out[ST_MAX_RANK];
-  int64_t size[ST_EINSUM_LABELS];
-  bool used[ST_EINSUM_LABELS];
-} st_einsum;
-
 static int st_einsum_letter(char c) {
   if (c >= 'a' && c <= 'z') return c - 'a';
   if (c >= 'A' && c <= 'Z') return 26 + c - 'A';
@@ -369,7 +358,7 @@ static bool st_einsum_term(const char *s, size_t n, int rank, unsigned ell_max, 
   return true;
 }
 
-static bool st_einsum_parse(st_op *op, st_einsum *e, st_diag *d) {
+bool st_einsum_parse(st_op *op, st_einsum *e, st_diag *d) {
   const char *eq = st_op_attr_str(op, "equation");
   memset(e, 0, sizeof *e);
   if (!eq || op->num_operands == 0 || op->num_operands > ST_EINSUM_MAX_IN) {
@@ -380,7 +369,6 @@ static bool st_einsum_parse(st_op *op, st_einsum *e, st_diag *d) {
   const char *arrow = strstr(eq, "->"), *end = arrow ? arrow : eq + strlen(eq), *p = eq;
   unsigned ell_max = 0;
   for (unsigned i = 0; i < e->ninputs; i++) {
-    if (!st_graph_expect_tensor(op, i, d)) return false;
     const char *comma = memchr(p, ',', (size_t)(end - p));
     const char *term_end = comma ? comma : end;
     if ((comma == NULL) != (i + 1 == e->ninputs)) goto bad;
@@ -433,6 +421,8 @@ bad:
 
 static bool st_einsum_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
   if (!st_graph_min_operands(op, 1, d)) return false;
+  for (unsigned i = 0; i < op->num_operands; i++)
+    if (!st_graph_expect_tensor(op, i, d)) return false;
   st_einsum e;
   if (!st_einsum_parse(op, &e, d)) return false;
   st_dim dims[ST_MAX_RANK];
@@ -525,4 +515,5 @@ const st_op_def st_graph_einsum_def = {
     .name = "graph.einsum", .summary = "Einstein summation over the labels of attr equation",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_einsum_infer, .interpret = st_einsum_interp,
+    .lower = st_graph_lower_einsum,
 };

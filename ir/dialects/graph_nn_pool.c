@@ -401,16 +401,9 @@ static bool st_convt_interp(st_op *op, const st_tensor *in, st_tensor *out, st_d
 
 /* ---- graph.col2im: input (N, C*prod(block), L), image_shape, block_shape ---- */
 
-typedef struct st_col2im {
-  unsigned sp;
-  int64_t image[ST_MAX_RANK], block[ST_MAX_RANK], nblocks[ST_MAX_RANK], strides[ST_MAX_RANK], dil[ST_MAX_RANK];
-  int64_t pad_begin[ST_MAX_RANK];
-} st_col2im;
-
-static bool st_col2im_geom(st_op *op, st_col2im *g, st_diag *d) {
+bool st_col2im_geom(st_op *op, st_col2im *g, st_diag *d) {
   unsigned ni, nb;
-  if (!st_graph_expect_tensor(op, 0, d) ||
-      !st_nn_const_ints(op, 1, "image_shape", g->image, ST_MAX_RANK - 2, &ni, d) ||
+  if (!st_nn_const_ints(op, 1, "image_shape", g->image, ST_MAX_RANK - 2, &ni, d) ||
       !st_nn_const_ints(op, 2, "block_shape", g->block, ST_MAX_RANK - 2, &nb, d))
     return false;
   const st_type *x = st_op_operand(op, 0)->type;
@@ -446,7 +439,7 @@ static bool st_col2im_geom(st_op *op, st_col2im *g, st_diag *d) {
 
 static bool st_col2im_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
   st_col2im g;
-  if (!st_col2im_geom(op, &g, d)) return false;
+  if (!st_graph_expect_tensor(op, 0, d) || !st_col2im_geom(op, &g, d)) return false;
   const st_type *x = st_op_operand(op, 0)->type;
   int64_t kprod = 1;
   for (unsigned i = 0; i < g.sp; i++) kprod *= g.block[i];
@@ -535,6 +528,7 @@ const st_op_def st_graph_max_unpool_def = {
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 2,
     .infer_types = st_unpool_infer, .interpret = st_unpool_interp,
+    .lower = st_graph_lower_max_unpool,
 };
 const st_op_def st_graph_conv_transpose_def = {
     .name = "graph.conv_transpose", .summary = "N-D transposed convolution (output_padding, output_shape, auto_pad)",
@@ -547,4 +541,5 @@ const st_op_def st_graph_col2im_def = {
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 1 | 1u << 2,
     .infer_types = st_col2im_infer, .interpret = st_col2im_interp,
+    .lower = st_graph_lower_col2im,
 };

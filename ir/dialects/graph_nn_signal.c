@@ -488,11 +488,13 @@ const st_op_def st_graph_affine_grid_def = {
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 1,
     .infer_types = st_affine_infer, .interpret = st_affine_interp,
+    .lower = st_graph_lower_affine_grid,
 };
 const st_op_def st_graph_det_def = {
     .name = "graph.det", .summary = "determinants of the square matrices in the last two dims",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_det_infer, .interpret = st_det_interp,
+    .lower = st_graph_lower_det,
 };
 const st_op_def st_graph_hann_window_def = {
     .name = "graph.hann_window", .summary = "Hann window of a constant size (periodic, output_datatype)",
