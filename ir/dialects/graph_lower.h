@@ -89,6 +89,10 @@ bool st_graph_lower_one_hot(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_compress(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_top_k(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_seq.c: CausalConvWithState, RotaryEmbedding (f64, as the interpreters) */
+bool st_graph_lower_causal_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_rotary(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
 
