@@ -36,8 +36,11 @@ bool st_graph_lower_concat(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_expand(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_slice(st_op *op, st_lower_ctx *lc, st_diag *d);
 
-/* graph_lower_norm.c: LayerNormalization, RMSNormalization */
+/* graph_lower_norm.c: LayerNormalization, RMSNormalization, GroupNormalization, MeanVarianceNormalization, LRN */
 bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_group_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_mvn(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_lrn(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_index.c: gathers, arg max/min, trilu, split, cumulative ops, inference dropout */
 bool st_graph_lower_gather(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_gather_elements(st_op *op, st_lower_ctx *lc, st_diag *d);
