@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ir/dialects/graph_extra.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_dtype.h"
 #include "ir/elem.h"
 
@@ -341,7 +342,7 @@ const st_op_def st_graph_causal_conv_with_state_def = {
     .name = "graph.causal_conv_with_state",
     .summary = "depthwise causal 1-D convolution carrying k-1 inputs of state (activation none/silu/swish)",
     .num_operands = ST_VARIADIC, .num_results = 2, .traits = ST_TRAIT_PURE,
-    .infer_types = st_cc_infer, .interpret = st_cc_interp,
+    .infer_types = st_cc_infer, .interpret = st_cc_interp, .lower = st_graph_lower_causal_conv,
 };
 const st_op_def st_graph_flex_scores_def = {
     .name = "graph.flex_scores", .summary = "FlexAttention scores: scale * Q Kᵀ with grouped KV heads, in the softmax type",

@@ -36,8 +36,11 @@ bool st_graph_lower_concat(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_expand(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_slice(st_op *op, st_lower_ctx *lc, st_diag *d);
 
-/* graph_lower_norm.c: LayerNormalization, RMSNormalization */
+/* graph_lower_norm.c: LayerNormalization, RMSNormalization, GroupNormalization, MeanVarianceNormalization, LRN */
 bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_group_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_mvn(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_lrn(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_index.c: gathers, arg max/min, trilu, split, cumulative ops, inference dropout */
 bool st_graph_lower_gather(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_gather_elements(st_op *op, st_lower_ctx *lc, st_diag *d);
@@ -97,6 +100,9 @@ bool st_graph_lower_top_k(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_linalg2.c: Einsum (equation parsed at compile time), Det (LU with partial pivoting, f64) */
 bool st_graph_lower_einsum(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_det(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_seq.c: CausalConvWithState, RotaryEmbedding (f64, as the interpreters) */
+bool st_graph_lower_causal_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_rotary(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);

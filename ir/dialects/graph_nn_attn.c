@@ -509,7 +509,7 @@ const st_op_def st_graph_attention_def = {
 const st_op_def st_graph_rotary_embedding_def = {
     .name = "graph.rotary_embedding", .summary = "rotates pairs of features by cached cos/sin (interleaved or halves)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
-    .infer_types = st_rotary_infer, .interpret = st_rotary_interp,
+    .infer_types = st_rotary_infer, .interpret = st_rotary_interp, .lower = st_graph_lower_rotary,
 };
 const st_op_def st_graph_einsum_def = {
     .name = "graph.einsum", .summary = "Einstein summation over the labels of attr equation",

@@ -399,6 +399,7 @@ const st_op_def st_graph_group_normalization_def = {
     .name = "graph.group_normalization", .summary = "normalises each group of num_groups channels, then scale and bias",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_instance_norm_infer, .interpret = st_interp_instance_norm,
+    .lower = st_graph_lower_group_norm,
 };
 const st_op_def st_graph_lp_normalization_def = {
     .name = "graph.lp_normalization", .summary = "x / ||x||_p along attr axis (p = 1 or 2)",
@@ -410,9 +411,11 @@ const st_op_def st_graph_mean_variance_normalization_def = {
     .name = "graph.mean_variance_normalization", .summary = "(x - mean) / std over attr axes (default [0, 2, 3])",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_SAME_TYPE,
     .infer_types = st_norm_same_infer, .interpret = st_interp_mvn,
+    .lower = st_graph_lower_mvn,
 };
 const st_op_def st_graph_lrn_def = {
     .name = "graph.lrn", .summary = "local response normalisation across channels (size, alpha, beta, bias)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_SAME_TYPE,
     .infer_types = st_norm_same_infer, .interpret = st_interp_lrn,
+    .lower = st_graph_lower_lrn,
 };
