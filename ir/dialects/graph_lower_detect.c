@@ -64,6 +64,11 @@ static st_value *st_det_alloca(st_builder *b, const st_type *elem, st_dim n) {
   return op ? &op->results[0] : NULL;
 }
 
+/* An index as f64 (through i64). */
+static st_value *st_det_index_f64(st_builder *b, st_value *i) {
+  return st_det_cast(b, st_det_cast(b, i, st_det_scalar(b, ST_TY_I64)), st_det_scalar(b, ST_TY_F64));
+}
+
 static st_value *st_det_not(st_builder *b, st_value *x) {
   return st_lower_binary(b, &st_arith_xori_def, x, st_lower_const(b, st_det_scalar(b, ST_TY_I1), 1));
 }
@@ -81,7 +86,8 @@ static bool st_nms_box_at(st_lower_ctx *lc, st_builder *b, st_value *boxes, st_v
   }
   if (center) {
     st_value *two = st_lower_const(b, f64, 2);
-    st_value *hh = st_lower_binary(b, &st_arith_divf_def, v[3], two), *hw = st_lower_binary(b, &st_arith_divf_def, v[2], two);
+    st_value *hh = st_lower_binary(b, &st_arith_divf_def, v[3], two),
+             *hw = st_lower_binary(b, &st_arith_divf_def, v[2], two);
     bx[0] = st_lower_binary(b, &st_arith_subf_def, v[1], hh);
     bx[1] = st_lower_binary(b, &st_arith_subf_def, v[0], hw);
     bx[2] = st_lower_binary(b, &st_arith_addf_def, v[1], hh);
@@ -155,7 +161,8 @@ bool st_graph_lower_nms(st_op *op, st_lower_ctx *lc, st_diag *d) {
   /* do { pick the best candidate left; keep it unless a kept box overlaps it } while (found && nk < limit) */
   st_builder w = st_lower_while(&then, flag);
   st_value *best = st_lower_alloca(&w, index), *best_s = st_lower_alloca(&w, f64), *Nv = st_lower_index(lc, N);
-  if (!best || !best_s || !st_lower_store(&w, Nv, best, NULL) || !st_lower_store(&w, st_lower_const(&w, f64, 0), best_s, NULL))
+  if (!best || !best_s || !st_lower_store(&w, Nv, best, NULL) ||
+      !st_lower_store(&w, st_lower_const(&w, f64, 0), best_s, NULL))
     return false;
   st_builder lp = st_lower_loops(lc, &w, 1, &N, false, &ii);
   if (!lp.block) return false;
@@ -180,13 +187,15 @@ bool st_graph_lower_nms(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder lk = st_lower_for(lc, &f, zero, st_lower_load(&f, nk, NULL), false, &k);
   if (!lk.block || !st_nms_box_at(lc, &lk, lc->inputs[0], bi, st_lower_load(&lk, kept, &k), center, o)) return false;
   st_value *over = st_lower_cmp(&lk, &st_arith_cmpf_def, "ogt", st_nms_iou_of(&lk, a, o), iou_th);
-  if (!st_lower_store(&lk, st_lower_binary(&lk, &st_arith_andi_def, st_lower_load(&lk, keep, NULL), st_det_not(&lk, over)),
+  if (!st_lower_store(&lk,
+                      st_lower_binary(&lk, &st_arith_andi_def, st_lower_load(&lk, keep, NULL), st_det_not(&lk, over)),
                       keep, NULL))
     return false;
   st_builder add = st_lower_if(&f, st_lower_load(&f, keep, NULL), NULL);
   if (!add.block) return false;
   st_value *n = st_lower_load(&add, nk, NULL), *g = st_lower_load(&add, got, NULL);
-  if (!st_lower_store(&add, pick, kept, &n) || !st_lower_store(&add, st_lower_binary(&add, &st_arith_addi_def, n, one), nk, NULL) ||
+  if (!st_lower_store(&add, pick, kept, &n) ||
+      !st_lower_store(&add, st_lower_binary(&add, &st_arith_addi_def, n, one), nk, NULL) ||
       !st_lower_store(&add, st_lower_binary(&add, &st_arith_addi_def, g, one), got, NULL))
     return false;
   st_builder row = st_lower_if(&add, st_lower_cmp(&add, &st_arith_cmpi_def, "ult", g, st_lower_index(lc, cap)), NULL);
@@ -205,7 +214,8 @@ bool st_graph_lower_nms(st_op *op, st_lower_ctx *lc, st_diag *d) {
 
 bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder *b = &lc->b;
-  const st_type *f64 = st_det_scalar(b, ST_TY_F64), *index = st_det_scalar(b, ST_TY_INDEX), *i1 = st_det_scalar(b, ST_TY_I1);
+  const st_type *f64 = st_det_scalar(b, ST_TY_F64), *index = st_det_scalar(b, ST_TY_INDEX),
+                *i1 = st_det_scalar(b, ST_TY_I1);
   const st_type *oe = op->results[0].type->u.shaped.elem;
   const st_dim *xd = lc->inputs[0]->type->u.shaped.dims, *od = op->results[0].type->u.shaped.dims;
   int64_t N = xd[0], H = xd[2], W = xd[3], OH = od[2], OW = od[3];
@@ -220,17 +230,20 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!in.block) return false;
   st_value *r = ivs[0], *c = ivs[1];
   st_value *n = st_det_cast(&in, st_lower_load(&in, lc->inputs[2], &r), index);
-  st_value *valid = st_lower_binary(&in, &st_arith_andi_def, st_lower_cmp(&in, &st_arith_cmpi_def, "sge", n, st_lower_index(lc, 0)),
-                                    st_lower_cmp(&in, &st_arith_cmpi_def, "slt", n, st_lower_index(lc, N)));
+  st_value *valid =
+      st_lower_binary(&in, &st_arith_andi_def, st_lower_cmp(&in, &st_arith_cmpi_def, "sge", n, st_lower_index(lc, 0)),
+                      st_lower_cmp(&in, &st_arith_cmpi_def, "slt", n, st_lower_index(lc, N)));
   st_builder bad, ok = st_lower_if(&in, valid, &bad);
   if (!ok.block || !st_lower_store(&bad, st_lower_const(&bad, oe, 0), out, ivs)) return false;
   st_builder *k = &ok;
-  const st_op_def *add = &st_arith_addf_def, *sub = &st_arith_subf_def, *mul = &st_arith_mulf_def, *div = &st_arith_divf_def;
+  const st_op_def *add = &st_arith_addf_def, *sub = &st_arith_subf_def, *mul = &st_arith_mulf_def,
+                  *div = &st_arith_divf_def;
   st_value *scl = st_lower_const(k, f64, scale), *off = st_lower_const(k, f64, half ? 0.5 : 0);
   st_value *rv[4];
   for (int j = 0; j < 4; j++) {
     st_value *at[2] = {r, st_lower_index(lc, j)};
-    rv[j] = st_lower_binary(k, sub, st_lower_binary(k, mul, st_det_cast(k, st_lower_load(k, lc->inputs[1], at), f64), scl), off);
+    rv[j] = st_lower_binary(
+        k, sub, st_lower_binary(k, mul, st_det_cast(k, st_lower_load(k, lc->inputs[1], at), f64), scl), off);
   }
   st_value *x0 = rv[0], *y0 = rv[1];
   st_value *rw = st_lower_binary(k, sub, rv[2], x0), *rh = st_lower_binary(k, sub, rv[3], y0);
@@ -256,8 +269,8 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *cnt = st_lower_binary(k, mul, gh, gw);
   cnt = st_lower_select(k, st_lower_cmp(k, &st_arith_cmpf_def, "ogt", cnt, st_lower_const(k, f64, 0)), cnt,
                         st_lower_const(k, f64, 1));
-  st_value *ybase = st_lower_binary(k, add, y0, st_lower_binary(k, mul, st_det_cast(k, st_det_cast(k, ivs[2], st_det_scalar(k, ST_TY_I64)), f64), bh));
-  st_value *xbase = st_lower_binary(k, add, x0, st_lower_binary(k, mul, st_det_cast(k, st_det_cast(k, ivs[3], st_det_scalar(k, ST_TY_I64)), f64), bw));
+  st_value *ybase = st_lower_binary(k, add, y0, st_lower_binary(k, mul, st_det_index_f64(k, ivs[2]), bh));
+  st_value *xbase = st_lower_binary(k, add, x0, st_lower_binary(k, mul, st_det_index_f64(k, ivs[3]), bw));
   st_value *acc = st_lower_alloca(k, f64), *first = st_lower_alloca(k, i1), *iy, *ix;
   if (!acc || !first || !st_lower_store(k, st_lower_const(k, f64, 0), acc, NULL) ||
       !st_lower_store(k, st_lower_const(k, i1, 1), first, NULL))
@@ -265,13 +278,14 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder ly = st_lower_for(lc, k, st_lower_index(lc, 0), ngh, false, &iy);
   st_builder s = ly.block ? st_lower_for(lc, &ly, st_lower_index(lc, 0), ngw, false, &ix) : ly;
   if (!s.block) return false;
-  const st_type *i64 = st_det_scalar(&s, ST_TY_I64);
-  st_value *half_c = st_lower_const(&s, f64, 0.5), *zero = st_lower_const(&s, f64, 0), *onef = st_lower_const(&s, f64, 1);
-  st_value *fy = st_lower_binary(&s, add, st_det_cast(&s, st_det_cast(&s, iy, i64), f64), half_c);
-  st_value *fx = st_lower_binary(&s, add, st_det_cast(&s, st_det_cast(&s, ix, i64), f64), half_c);
+  st_value *half_c = st_lower_const(&s, f64, 0.5), *zero = st_lower_const(&s, f64, 0),
+           *onef = st_lower_const(&s, f64, 1);
+  st_value *fy = st_lower_binary(&s, add, st_det_index_f64(&s, iy), half_c);
+  st_value *fx = st_lower_binary(&s, add, st_det_index_f64(&s, ix), half_c);
   st_value *y = st_lower_binary(&s, add, ybase, st_lower_binary(&s, div, st_lower_binary(&s, mul, fy, bh), gh));
   st_value *x = st_lower_binary(&s, add, xbase, st_lower_binary(&s, div, st_lower_binary(&s, mul, fx, bw), gw));
-  st_value *Hf = st_lower_const(&s, f64, (double)H), *Wf = st_lower_const(&s, f64, (double)W), *m1 = st_lower_const(&s, f64, -1);
+  st_value *Hf = st_lower_const(&s, f64, (double)H), *Wf = st_lower_const(&s, f64, (double)W),
+           *m1 = st_lower_const(&s, f64, -1);
   st_value *outside = st_lower_cmp(&s, &st_arith_cmpf_def, "olt", y, m1);
   outside = st_lower_binary(&s, &st_arith_ori_def, outside, st_lower_cmp(&s, &st_arith_cmpf_def, "ogt", y, Hf));
   outside = st_lower_binary(&s, &st_arith_ori_def, outside, st_lower_cmp(&s, &st_arith_cmpf_def, "olt", x, m1));
@@ -287,12 +301,12 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
     st_value *edge = st_lower_cmp(&s, &st_arith_cmpi_def, "sge", p, last);
     lo[j] = st_lower_select(&s, edge, last, p);
     hi[j] = st_lower_select(&s, edge, last, st_lower_binary(&s, &st_arith_addi_def, p, st_lower_index(lc, 1)));
-    st_value *fp = st_lower_select(&s, edge, st_det_cast(&s, st_det_cast(&s, last, i64), f64), pos[j]);
-    l[j] = st_lower_binary(&s, sub, fp, st_det_cast(&s, st_det_cast(&s, lo[j], i64), f64));
+    st_value *fp = st_lower_select(&s, edge, st_det_index_f64(&s, last), pos[j]);
+    l[j] = st_lower_binary(&s, sub, fp, st_det_index_f64(&s, lo[j]));
   }
   st_value *hy = st_lower_binary(&s, sub, onef, l[0]), *hx = st_lower_binary(&s, sub, onef, l[1]);
-  st_value *wt[4] = {st_lower_binary(&s, mul, hy, hx), st_lower_binary(&s, mul, hy, l[1]), st_lower_binary(&s, mul, l[0], hx),
-                     st_lower_binary(&s, mul, l[0], l[1])};
+  st_value *wt[4] = {st_lower_binary(&s, mul, hy, hx), st_lower_binary(&s, mul, hy, l[1]),
+                     st_lower_binary(&s, mul, l[0], hx), st_lower_binary(&s, mul, l[0], l[1])};
   st_value *term[4];
   for (int j = 0; j < 4; j++) {
     st_value *at[4] = {n, c, j < 2 ? lo[0] : hi[0], j % 2 ? hi[1] : lo[1]};
@@ -309,7 +323,8 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
         !st_lower_store(&s, st_lower_const(&s, i1, 0), first, NULL))
       return false;
   } else {
-    st_value *sum = st_lower_binary(&s, add, st_lower_binary(&s, add, st_lower_binary(&s, add, term[0], term[1]), term[2]), term[3]);
+    st_value *sum = st_lower_binary(
+        &s, add, st_lower_binary(&s, add, st_lower_binary(&s, add, term[0], term[1]), term[2]), term[3]);
     if (!st_lower_store(&s, st_lower_binary(&s, add, a, sum), acc, NULL)) return false;
   }
   st_value *res = st_lower_load(k, acc, NULL);

@@ -58,10 +58,17 @@ static bool st_uql_fill(st_lower_ctx *lc, st_value *buf, double v) {
 
 /* ---- Unique ---- */
 
+/* *slot += cond (an integer or index scratch slot). */
+static bool st_uql_count_if(st_builder *b, st_value *slot, st_value *cond) {
+  st_value *v = st_lower_load(b, slot, NULL);
+  st_value *inc = v ? st_lower_binary(b, &st_arith_addi_def, v, st_lower_const(b, v->type, 1)) : NULL;
+  return cond && st_lower_store(b, st_lower_select(b, cond, inc, v), slot, NULL);
+}
+
 typedef struct st_uql {
   st_lower_ctx *lc;
-  st_value *x;     /* X viewed (outer, K, inner) */
-  st_dim dims[2];  /* outer, inner */
+  st_value *x;    /* X viewed (outer, K, inner) */
+  st_dim dims[2]; /* outer, inner */
   bool is_float, is_unsigned;
 } st_uql;
 
@@ -83,8 +90,10 @@ static st_value *st_uql_equal(const st_uql *u, st_builder *b, st_value *j, st_va
   if (!acc || !st_lower_store(b, st_lower_const(b, st_uql_scalar(b, ST_TY_I1), 1), acc, NULL)) return NULL;
   st_builder in = st_uql_walk(u, b, j, k, &xj, &xk);
   if (!in.block) return NULL;
-  st_value *eq = u->is_float ? st_lower_cmp(&in, &st_arith_cmpf_def, "oeq", xj, xk) : st_lower_cmp(&in, &st_arith_cmpi_def, "eq", xj, xk);
-  if (!st_lower_store(&in, st_lower_binary(&in, &st_arith_andi_def, st_lower_load(&in, acc, NULL), eq), acc, NULL)) return NULL;
+  st_value *eq = u->is_float ? st_lower_cmp(&in, &st_arith_cmpf_def, "oeq", xj, xk)
+                             : st_lower_cmp(&in, &st_arith_cmpi_def, "eq", xj, xk);
+  if (!st_lower_store(&in, st_lower_binary(&in, &st_arith_andi_def, st_lower_load(&in, acc, NULL), eq), acc, NULL))
+    return NULL;
   return st_lower_load(b, acc, NULL);
 }
 
@@ -120,7 +129,8 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
   const st_attr *ax = st_op_get_attr(op, "axis");
   unsigned r = xt->u.shaped.rank, axis = 0;
   if (ax) axis = (unsigned)(ax->u.i < 0 ? ax->u.i + r : ax->u.i);
-  st_uql u = {.lc = lc, .is_float = st_type_is_float(elem), .is_unsigned = st_type_is_unsigned(elem) || elem->kind == ST_TY_I1};
+  st_uql u = {
+      .lc = lc, .is_float = st_type_is_float(elem), .is_unsigned = st_type_is_unsigned(elem) || elem->kind == ST_TY_I1};
   int64_t outer = 1, K = st_type_num_elements(xt), inner = 1;
   if (ax) st_graph_split_at(xt, axis, &outer, &K, &inner);
   st_dim U = op->results[0].type->u.shaped.dims[ax ? axis : 0];
@@ -131,7 +141,8 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
     if (!(res[i] = st_lower_result(lc, i))) return false;
   }
   /* Rows without a group: Y 0, indices -1, counts 0. */
-  if (!st_uql_fill(lc, res[0], 0) || (res[1] && !st_uql_fill(lc, res[1], -1)) || (res[3] && !st_uql_fill(lc, res[3], 0)))
+  if (!st_uql_fill(lc, res[0], 0) || (res[1] && !st_uql_fill(lc, res[1], -1)) ||
+      (res[3] && !st_uql_fill(lc, res[3], 0)))
     return false;
   if (K == 0 || outer == 0 || inner == 0) return true;
   st_dim x3[3] = {outer, K, inner}, y3[3] = {outer, U, inner};
@@ -152,7 +163,9 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder cmp = st_lower_if(&w, st_lower_cmp(&w, &st_arith_cmpi_def, "ult", j, k), &stop);
   if (!cmp.block || !st_lower_store(&stop, st_lower_const(&stop, i1, 0), flag, NULL)) return false;
   st_value *e = st_uql_equal(&u, &cmp, j, k);
-  if (!e || !st_lower_store(&cmp, st_lower_select(&cmp, e, j, st_lower_binary(&cmp, &st_arith_addi_def, j, one)), jslot, NULL) ||
+  if (!e ||
+      !st_lower_store(&cmp, st_lower_select(&cmp, e, j, st_lower_binary(&cmp, &st_arith_addi_def, j, one)), jslot,
+                      NULL) ||
       !st_lower_store(&cmp, st_lower_binary(&cmp, &st_arith_xori_def, e, st_lower_const(&cmp, i1, 1)), flag, NULL) ||
       !st_lower_store(&pk, st_uql_cast(&pk, st_lower_load(&pk, jslot, NULL), i64), firstof, &k))
     return false;
@@ -162,28 +175,27 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
   pk = st_lower_loops(lc, &lc->b, 1, &K, true, &k);
   if (!pk.block) return false;
   st_value *kk = st_uql_cast(&pk, k, i64);
-  st_builder rep = st_lower_if(&pk, st_lower_cmp(&pk, &st_arith_cmpi_def, "eq", st_lower_load(&pk, firstof, &k), kk), NULL);
+  st_builder rep =
+      st_lower_if(&pk, st_lower_cmp(&pk, &st_arith_cmpi_def, "eq", st_lower_load(&pk, firstof, &k), kk), NULL);
   if (!rep.block) return false;
   st_value *cnt = st_lower_alloca(&rep, index), *n = st_lower_alloca(&rep, i64), *jj;
-  if (!cnt || !n || !st_lower_store(&rep, zero, cnt, NULL) || !st_lower_store(&rep, st_lower_const(&rep, i64, 0), n, NULL))
+  if (!cnt || !n || !st_lower_store(&rep, zero, cnt, NULL) ||
+      !st_lower_store(&rep, st_lower_const(&rep, i64, 0), n, NULL))
     return false;
   /* before: the first occurrences j that order before k */
   st_builder lj = sorted ? st_lower_loops(lc, &rep, 1, &K, false, &jj) : st_lower_for(lc, &rep, zero, k, false, &jj);
   if (!lj.block) return false;
-  st_value *is_rep = st_lower_cmp(&lj, &st_arith_cmpi_def, "eq", st_lower_load(&lj, firstof, &jj), st_uql_cast(&lj, jj, i64));
+  st_value *is_rep =
+      st_lower_cmp(&lj, &st_arith_cmpi_def, "eq", st_lower_load(&lj, firstof, &jj), st_uql_cast(&lj, jj, i64));
   st_builder inc = st_lower_if(&lj, is_rep, NULL);
   if (!inc.block) return false;
   st_value *before = sorted ? st_uql_less(&u, &inc, jj, k) : st_lower_const(&inc, i1, 1);
-  st_value *c0 = st_lower_load(&inc, cnt, NULL);
-  if (!before || !st_lower_store(&inc, st_lower_select(&inc, before, st_lower_binary(&inc, &st_arith_addi_def, c0, one), c0), cnt, NULL))
-    return false;
+  if (!st_uql_count_if(&inc, cnt, before)) return false;
   /* size: the slices whose first occurrence is k (all at k or after) */
   lj = st_lower_for(lc, &rep, k, st_lower_index(lc, K), false, &jj);
   if (!lj.block) return false;
   st_value *mine = st_lower_cmp(&lj, &st_arith_cmpi_def, "eq", st_lower_load(&lj, firstof, &jj), kk);
-  st_value *n0 = st_lower_load(&lj, n, NULL);
-  if (!st_lower_store(&lj, st_lower_select(&lj, mine, st_lower_binary(&lj, &st_arith_addi_def, n0, st_lower_const(&lj, i64, 1)), n0), n, NULL))
-    return false;
+  if (!st_uql_count_if(&lj, n, mine)) return false;
   st_value *g = st_lower_load(&rep, cnt, NULL);
   if (!st_lower_store(&rep, st_uql_cast(&rep, g, i64), group, &k)) return false;
   st_builder fits = st_lower_if(&rep, st_lower_cmp(&rep, &st_arith_cmpi_def, "ult", g, st_lower_index(lc, U)), NULL);
@@ -211,9 +223,10 @@ static int64_t st_tfl_int(const st_attr *a, int64_t i) {
 
 /* Adds, for the pooled n-grams of one length n (table pool: count x n,
  * cols: count), the matches in row `row` of x (C elements) to out. */
-static bool st_tfl_count(st_lower_ctx *lc, st_builder *b, st_value *x, st_value *out, st_value *row, bool rows2, int64_t C,
-                         int64_t n, int64_t skips, int64_t count, st_value *pool, st_value *cols) {
-  const st_type *i64 = st_uql_scalar(b, ST_TY_I64), *i1 = st_uql_scalar(b, ST_TY_I1), *index = st_uql_scalar(b, ST_TY_INDEX);
+static bool st_tfl_count(st_lower_ctx *lc, st_builder *b, st_value *x, st_value *out, st_value *row, bool rows2,
+                         int64_t C, int64_t n, int64_t skips, int64_t count, st_value *pool, st_value *cols) {
+  const st_type *i64 = st_uql_scalar(b, ST_TY_I64), *i1 = st_uql_scalar(b, ST_TY_I1),
+                *index = st_uql_scalar(b, ST_TY_INDEX);
   const st_type *oe = out->type->u.shaped.elem;
   st_value *s, *j, *g, *kk;
   st_builder ls = st_lower_loops(lc, b, 1, &skips, false, &s);
@@ -237,7 +250,8 @@ static bool st_tfl_count(st_lower_ctx *lc, st_builder *b, st_value *x, st_value 
   st_value *col = st_uql_cast(&lg, st_lower_load(&lg, cols, &g), index);
   st_value *oi[2] = {row, col}, **at = rows2 ? oi : oi + 1;
   st_value *cur = st_lower_load(&lg, out, at);
-  st_value *add = st_lower_select(&lg, st_lower_load(&lg, match, NULL), st_lower_const(&lg, oe, 1), st_lower_const(&lg, oe, 0));
+  st_value *add =
+      st_lower_select(&lg, st_lower_load(&lg, match, NULL), st_lower_const(&lg, oe, 1), st_lower_const(&lg, oe, 0));
   return st_lower_store(&lg, st_lower_binary(&lg, st_lower_arith_for(oe, 'a'), cur, add), out, at);
 }
 
