@@ -40,7 +40,8 @@ static int64_t st_trip(const st_op *op) {
   return ub;
 }
 
-/* Ops executed by one pass over blk (loops with unknown trips count once). */
+/* Ops executed by one pass over blk (loops with unknown trips, loop.while
+ * bodies and both arms of a loop.if count once). */
 static double st_work(const st_block *blk) {
   double w = 0;
   for (const st_op *op = blk->first; op; op = op->next) {
@@ -48,6 +49,9 @@ static double st_work(const st_block *blk) {
     if (op->def == &st_loop_for_def || op->def == &st_loop_parallel_def) {
       int64_t t = st_trip(op);
       w += (t > 0 ? (double)t : 1.0) * st_work(op->regions[0].first);
+    } else {
+      for (unsigned r = 0; r < op->num_regions; r++) /* loop.if's both arms, loop.while's body once */
+        w += st_work(op->regions[r].first);
     }
   }
   return w;

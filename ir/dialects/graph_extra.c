@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ir/dialects/graph_extra.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_dtype.h"
 #include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
@@ -274,7 +275,7 @@ const st_op_def st_graph_tensor_scatter_def = {
 const st_op_def st_graph_tfidf_vectorizer_def = {
     .name = "graph.tfidf_vectorizer", .summary = "counts pooled n-grams (with skips) of integer rows, TF/IDF/TFIDF",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE,
-    .infer_types = st_tfidf_infer, .interpret = st_tfidf_interp,
+    .infer_types = st_tfidf_infer, .interpret = st_tfidf_interp, .lower = st_graph_lower_tfidf,
 };
 
 static const st_op_def *const st_graph_extra_list[] = {

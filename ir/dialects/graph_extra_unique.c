@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ir/dialects/graph_extra.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 typedef struct st_uq {
@@ -189,5 +190,5 @@ const st_op_def st_graph_unique_def = {
     .name = "graph.unique",
     .summary = "distinct elements or slices (axis, sorted) with first indices, inverse and counts; shapes as typed",
     .num_operands = 1, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
-    .verify = st_uq_verify, .interpret = st_uq_interp,
+    .verify = st_uq_verify, .interpret = st_uq_interp, .lower = st_graph_lower_unique,
 };

@@ -103,6 +103,12 @@ bool st_graph_lower_det(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_seq.c: CausalConvWithState, RotaryEmbedding (f64, as the interpreters) */
 bool st_graph_lower_causal_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_rotary(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_detect.c: NonMaxSuppression (loop.while / loop.if), RoiAlign */
+bool st_graph_lower_nms(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_unique.c: Unique (loop.while per slice), TfIdfVectorizer (pool as tables) */
+bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_tfidf(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);

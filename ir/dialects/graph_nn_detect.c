@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_nn.h"
 #include "ir/elem.h"
 
@@ -316,10 +317,10 @@ const st_op_def st_graph_deform_conv_def = {
 const st_op_def st_graph_roi_align_def = {
     .name = "graph.roi_align", .summary = "bilinear avg/max pooling of regions of interest (output_height/width, sampling_ratio, spatial_scale)",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE,
-    .infer_types = st_ra_infer, .interpret = st_ra_interp,
+    .infer_types = st_ra_infer, .interpret = st_ra_interp, .lower = st_graph_lower_roi_align,
 };
 const st_op_def st_graph_non_max_suppression_def = {
     .name = "graph.non_max_suppression", .summary = "greedy per-class box selection -> (batch, class, box) rows; shape as typed",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
-    .verify = st_nms_verify, .interpret = st_nms_interp,
+    .verify = st_nms_verify, .interpret = st_nms_interp, .lower = st_graph_lower_nms,
 };
