@@ -89,6 +89,9 @@ bool st_graph_lower_one_hot(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_compress(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_top_k(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_rnn.c: RNN, GRU, LSTM (f64 state, sequential time loop) */
+bool st_graph_lower_rnn(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
 
