@@ -109,6 +109,8 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_unique.c: Unique (loop.while per slice), TfIdfVectorizer (pool as tables) */
 bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_tfidf(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_rnn.c: RNN, GRU, LSTM (f64 state, sequential time loop) */
+bool st_graph_lower_rnn(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);

@@ -11,35 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ir/dialects/graph_nn.h"
+#include "ir/dialects/graph_lower.h"
+#include "ir/dialects/graph_rnn.h"
 #include "ir/elem.h"
-
-typedef enum st_cell { ST_CELL_RNN, ST_CELL_GRU, ST_CELL_LSTM } st_cell;
-
-typedef struct st_rnn {
-  st_cell cell;
-  unsigned gates, num_acts;
-  bool layout1;
-  int64_t seq, batch, input, hidden, dirs;
-  int dir_mode; /* 0 forward, 1 reverse, 2 bidirectional */
-} st_rnn;
 
 static st_cell st_rnn_cell(const st_op *op) {
   return op->def == &st_graph_lstm_def ? ST_CELL_LSTM : op->def == &st_graph_gru_def ? ST_CELL_GRU : ST_CELL_RNN;
 }
 
-static bool st_rnn_geom(st_op *op, st_rnn *g, st_diag *d) {
-  g->cell = st_rnn_cell(op);
-  g->gates = g->cell == ST_CELL_LSTM ? 4 : g->cell == ST_CELL_GRU ? 3 : 1;
-  g->num_acts = g->cell == ST_CELL_LSTM ? 3 : g->cell == ST_CELL_GRU ? 2 : 1;
-  unsigned max_ops = g->cell == ST_CELL_LSTM ? 8 : 6;
+bool st_rnn_geom(st_op *op, st_rnn *g, st_diag *d) {
+  unsigned max_ops = st_rnn_cell(op) == ST_CELL_LSTM ? 8 : 6;
   if (op->num_operands < 3 || op->num_operands > max_ops) {
     st_diag_error(d, op->loc, "'%s' op expects 3 to %u operands, got %u", op->def->name, max_ops, op->num_operands);
     return false;
   }
   for (unsigned i = 0; i < 3; i++)
     if (!st_graph_expect_tensor(op, i, d)) return false;
-  const st_type *x = st_op_operand(op, 0)->type, *w = st_op_operand(op, 1)->type, *r = st_op_operand(op, 2)->type;
+  return st_rnn_geom_of(op, st_op_operand(op, 0)->type, st_op_operand(op, 1)->type, st_op_operand(op, 2)->type, g, d);
+}
+
+bool st_rnn_geom_of(st_op *op, const st_type *x, const st_type *w, const st_type *r, st_rnn *g, st_diag *d) {
+  g->cell = st_rnn_cell(op);
+  g->gates = g->cell == ST_CELL_LSTM ? 4 : g->cell == ST_CELL_GRU ? 3 : 1;
+  g->num_acts = g->cell == ST_CELL_LSTM ? 3 : g->cell == ST_CELL_GRU ? 2 : 1;
   if (x->u.shaped.rank != 3 || w->u.shaped.rank != 3 || r->u.shaped.rank != 3)
     return st_graph_type_error(op, d, "expects X, W and R of rank 3", x);
   g->layout1 = st_op_attr_int(op, "layout", 0) != 0;
@@ -81,8 +75,8 @@ static bool st_rnn_infer(st_op *op, st_context *ctx, const st_type **results, st
   return true;
 }
 
-/* The named activation functions of the ONNX RNN ops. */
-static bool st_rnn_act_parse(const char *name, int *kind, double *alpha, double *beta) {
+/* The named activation functions, in st_rnn_act_kind's order. */
+static bool st_rnn_act_parse(const char *name, st_rnn_act_kind *kind, double *alpha, double *beta) {
   static const struct { const char *name; double alpha, beta; } acts[] = {
       {"Relu", 0, 0},     {"Tanh", 0, 0},          {"Sigmoid", 0, 0},   {"Affine", 1, 0},
       {"LeakyRelu", 0.01, 0}, {"ThresholdedRelu", 1, 0}, {"ScaledTanh", 1, 1}, {"HardSigmoid", 0.2, 0.5},
@@ -90,7 +84,7 @@ static bool st_rnn_act_parse(const char *name, int *kind, double *alpha, double 
   };
   for (int i = 0; i < (int)(sizeof acts / sizeof *acts); i++)
     if (!strcmp(name, acts[i].name)) {
-      *kind = i;
+      *kind = (st_rnn_act_kind)i;
       *alpha = acts[i].alpha;
       *beta = acts[i].beta;
       return true;
@@ -98,30 +92,26 @@ static bool st_rnn_act_parse(const char *name, int *kind, double *alpha, double 
   return false;
 }
 
-static double st_rnn_act(int kind, double a, double b, double x) {
+static double st_rnn_act(st_rnn_act_kind kind, double a, double b, double x) {
   switch (kind) {
-  case 0: return x > 0 ? x : 0;
-  case 1: return tanh(x);
-  case 2: return 1 / (1 + exp(-x));
-  case 3: return a * x + b;
-  case 4: return x >= 0 ? x : a * x;
-  case 5: return x > a ? x : 0;
-  case 6: return a * tanh(b * x);
-  case 7: { double y = a * x + b; return y < 0 ? 0 : y > 1 ? 1 : y; }
-  case 8: return x >= 0 ? x : a * (exp(x) - 1);
-  case 9: return x / (1 + fabs(x));
-  default: return log1p(exp(x));
+  case ST_RNN_RELU: return x > 0 ? x : 0;
+  case ST_RNN_TANH: return tanh(x);
+  case ST_RNN_SIGMOID: return 1 / (1 + exp(-x));
+  case ST_RNN_AFFINE: return a * x + b;
+  case ST_RNN_LEAKY_RELU: return x >= 0 ? x : a * x;
+  case ST_RNN_THRESHOLDED_RELU: return x > a ? x : 0;
+  case ST_RNN_SCALED_TANH: return a * tanh(b * x);
+  case ST_RNN_HARD_SIGMOID: { double y = a * x + b; return y < 0 ? 0 : y > 1 ? 1 : y; }
+  case ST_RNN_ELU: return x >= 0 ? x : a * (exp(x) - 1);
+  case ST_RNN_SOFTSIGN: return x / (1 + fabs(x));
+  case ST_RNN_SOFTPLUS: break;
   }
+  return log1p(exp(x)); /* Softplus */
 }
-
-typedef struct st_rnn_acts {
-  int kind[6];
-  double alpha[6], beta[6];
-} st_rnn_acts;
 
 /* Activations per direction (f, g, h for LSTM; f, g for GRU; f for RNN),
  * with the ONNX defaults. */
-static bool st_rnn_acts_read(st_op *op, const st_rnn *g, st_rnn_acts *a, st_diag *d) {
+bool st_rnn_acts_read(st_op *op, const st_rnn *g, st_rnn_acts *a, st_diag *d) {
   static const char *const defaults[3][3] = {{"Tanh"}, {"Sigmoid", "Tanh"}, {"Sigmoid", "Tanh", "Tanh"}};
   const st_attr *names = st_op_get_attr(op, "activations");
   const st_attr *al = st_op_get_attr(op, "activation_alpha"), *be = st_op_get_attr(op, "activation_beta");
@@ -306,15 +296,15 @@ static bool st_rnn_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
 const st_op_def st_graph_rnn_def = {
     .name = "graph.rnn", .summary = "simple recurrent network (ONNX RNN): Y, Y_h",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
-    .infer_types = st_rnn_infer, .interpret = st_rnn_interp,
+    .infer_types = st_rnn_infer, .interpret = st_rnn_interp, .lower = st_graph_lower_rnn,
 };
 const st_op_def st_graph_gru_def = {
     .name = "graph.gru", .summary = "gated recurrent unit network (ONNX GRU): Y, Y_h",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
-    .infer_types = st_rnn_infer, .interpret = st_rnn_interp,
+    .infer_types = st_rnn_infer, .interpret = st_rnn_interp, .lower = st_graph_lower_rnn,
 };
 const st_op_def st_graph_lstm_def = {
     .name = "graph.lstm", .summary = "long short-term memory network (ONNX LSTM): Y, Y_h, Y_c",
     .num_operands = ST_VARIADIC, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
-    .infer_types = st_rnn_infer, .interpret = st_rnn_interp,
+    .infer_types = st_rnn_infer, .interpret = st_rnn_interp, .lower = st_graph_lower_rnn,
 };
