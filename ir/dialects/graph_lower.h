@@ -89,6 +89,12 @@ bool st_graph_lower_one_hot(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_compress(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_top_k(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_signal.c: DFT, STFT (f64 sums, twiddles at run time), MelWeightMatrix, BitCast (a view) */
+bool st_graph_lower_dft(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_stft(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_mel_weight_matrix(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_bitcast(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
 

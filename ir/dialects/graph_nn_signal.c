@@ -627,16 +627,19 @@ const st_op_def st_graph_dft_def = {
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 1 | 1u << 2,
     .infer_types = st_dft_infer, .interpret = st_dft_interp,
+    .lower = st_graph_lower_dft,
 };
 const st_op_def st_graph_stft_def = {
     .name = "graph.stft", .summary = "short-time Fourier transform of windowed frames (onesided, default 1)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 1 | 1u << 3,
     .infer_types = st_stft_infer, .interpret = st_stft_interp,
+    .lower = st_graph_lower_stft,
 };
 const st_op_def st_graph_mel_weight_matrix_def = {
     .name = "graph.mel_weight_matrix", .summary = "triangular mel filter bank weights for a one-sided spectrum",
     .num_operands = 5, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 0 | 1u << 1,
     .infer_types = st_mel_infer, .interpret = st_mel_interp,
+    .lower = st_graph_lower_mel_weight_matrix,
 };
