@@ -106,6 +106,7 @@ static const st_onnx_op_map st_nn_rows[] = {
     {"MelWeightMatrix", "", 17, &st_graph_mel_weight_matrix_def, NULL},
     {"DFT", "", 17, &st_graph_dft_def, st_nn_dft_v17},
     {"DFT", "", 20, &st_graph_dft_def, NULL},
+    {"STFT", "", 17, &st_graph_stft_def, NULL},
     {"DeformConv", "", 19, &st_graph_deform_conv_def, NULL},
     {"RoiAlign", "", 16, &st_graph_roi_align_def, NULL},
     {"NonMaxSuppression", "", 11, &st_graph_non_max_suppression_def, st_nn_nms},

@@ -154,7 +154,7 @@ static const struct { const char *name; unsigned arity; } st_math_fns[] = {
     {"sqrt", 1},  {"log", 1},   {"exp", 1},   {"expm1", 1}, {"log1p", 1}, {"abs", 1},   {"neg", 1},
     {"floor", 1}, {"ceil", 1},  {"round", 1}, {"erf", 1},   {"sin", 1},   {"cos", 1},   {"tan", 1},
     {"asin", 1},  {"acos", 1},  {"atan", 1},  {"sinh", 1},  {"cosh", 1},  {"tanh", 1},  {"asinh", 1},
-    {"acosh", 1}, {"atanh", 1}, {"pow", 2},   {"fmod", 2},
+    {"acosh", 1}, {"atanh", 1}, {"pow", 2},   {"fmod", 2},  {"log10", 1},
 };
 
 bool st_arith_math_arity(const char *fn, unsigned *arity) {

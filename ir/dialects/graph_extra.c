@@ -265,6 +265,7 @@ const st_op_def st_graph_bitcast_def = {
     .name = "graph.bitcast", .summary = "reinterprets each element's bits as data type `to` of the same width",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_ELEMENTWISE,
     .infer_types = st_bitcast_infer, .interpret = st_bitcast_interp,
+    .lower = st_graph_lower_bitcast,
 };
 const st_op_def st_graph_tensor_scatter_def = {
     .name = "graph.tensor_scatter", .summary = "writes an update into a cache at per-batch positions (axis, mode)",

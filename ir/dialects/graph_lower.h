@@ -111,6 +111,11 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_tfidf(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_rnn.c: RNN, GRU, LSTM (f64 state, sequential time loop) */
 bool st_graph_lower_rnn(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_signal.c: DFT, STFT (f64 sums, twiddles at run time), MelWeightMatrix, BitCast (a view) */
+bool st_graph_lower_dft(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_stft(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_mel_weight_matrix(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_bitcast(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);

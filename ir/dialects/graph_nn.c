@@ -58,6 +58,7 @@ static const st_op_def *const st_graph_nn_list[] = {
     &st_graph_hamming_window_def,
     &st_graph_blackman_window_def,
     &st_graph_dft_def,
+    &st_graph_stft_def,
     &st_graph_mel_weight_matrix_def,
     &st_graph_deform_conv_def,
     &st_graph_roi_align_def,

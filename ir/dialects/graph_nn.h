@@ -18,7 +18,7 @@ extern const st_op_def st_graph_rnn_def, st_graph_gru_def, st_graph_lstm_def;
 /* sampling, signal and linear algebra (graph_nn_signal.c) */
 extern const st_op_def st_graph_grid_sample_def, st_graph_affine_grid_def, st_graph_det_def,
     st_graph_hann_window_def, st_graph_hamming_window_def, st_graph_blackman_window_def,
-    st_graph_dft_def, st_graph_mel_weight_matrix_def;
+    st_graph_dft_def, st_graph_stft_def, st_graph_mel_weight_matrix_def;
 /* detection (graph_nn_detect.c); non_max_suppression carries its result type */
 extern const st_op_def st_graph_deform_conv_def, st_graph_roi_align_def, st_graph_non_max_suppression_def;
 
@@ -56,5 +56,21 @@ typedef struct st_col2im {
   int64_t pad_begin[ST_MAX_RANK];
 } st_col2im;
 bool st_col2im_geom(st_op *op, st_col2im *g, st_diag *d);
+/* ---- the geometry of DFT and STFT (graph_nn_signal.c), shared with their
+ * lowering (graph_lower_signal.c) ---- */
+typedef struct st_dft {
+  unsigned axis; /* when !axis_known the axis operand is known at run time only (axis = rank - 2 here) */
+  int64_t length, out_len, comp_out; /* transform length, bins along the axis, result components 1 | 2 */
+  bool axis_known, inverse, onesided, irfft;
+} st_dft;
+typedef struct st_stft {
+  int64_t batch, signal, comp, step, frames, window; /* window: its length, -1 when absent */
+  st_dft dft;                                        /* length = frame_length, along axis 1 */
+} st_stft;
+/* Read the scalar operands from `in` (the interpreter's data) when given,
+ * else from constants; a diagnostic when one the result shape needs is not
+ * known. */
+bool st_dft_geom(st_op *op, const st_tensor *in, st_dft *g, st_diag *d);
+bool st_stft_geom(st_op *op, const st_tensor *in, st_stft *s, st_diag *d);
 
 #endif

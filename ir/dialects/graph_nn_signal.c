@@ -1,9 +1,10 @@
 /* Sampling, signal and small linear-algebra ops of the nn family:
  * GridSample (N-D, linear / nearest / cubic, zeros / border / reflection
- * padding), AffineGrid, Det, the Hann / Hamming / Blackman windows, DFT and
- * MelWeightMatrix.  Ops whose result shape comes from an operand's value
- * (window sizes, AffineGrid's size, DFT's length) need that operand to be a
- * constant. */
+ * padding), AffineGrid, Det, the Hann / Hamming / Blackman windows, DFT,
+ * STFT (sharing DFT's transform) and MelWeightMatrix.  Ops whose result
+ * shape comes from an operand's value (window sizes, AffineGrid's size,
+ * DFT's length, STFT's frame_step and frame_length) need that operand to be
+ * a constant. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -355,11 +356,12 @@ static bool st_mel_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
 
 /* ---- graph.dft: input (..., 1|2), [dft_length], [axis] ---- */
 
-typedef struct st_dft {
-  unsigned axis;
-  int64_t length, out_len, comp_out;
-  bool inverse, onesided, irfft;
-} st_dft;
+/* Operand i is a tensor, or its buffer: the lowering reads the geometry
+ * after lower-to-loops turned the function's arguments into memrefs. */
+static bool st_sig_shaped(st_op *op, unsigned i, st_diag *d) {
+  if (i < op->num_operands && st_op_operand(op, i)->type->kind == ST_TY_MEMREF) return true;
+  return st_graph_expect_tensor(op, i, d);
+}
 
 /* Reads scalar operand i: from the interpreter's input data when `in` is
  * given, else from a constant; *known is false when neither is there. */
@@ -380,8 +382,8 @@ static bool st_dft_scalar(st_op *op, const st_tensor *in, unsigned i, int64_t *o
  * is a one-sided spectrum and the result a real signal (irfft) whose
  * default length is 2 * (n - 1).  Type inference needs axis only where the
  * result shape depends on it. */
-static bool st_dft_geom(st_op *op, const st_tensor *in, st_dft *g, st_diag *d) {
-  if (!st_graph_expect_tensor(op, 0, d)) return false;
+bool st_dft_geom(st_op *op, const st_tensor *in, st_dft *g, st_diag *d) {
+  if (!st_sig_shaped(op, 0, d)) return false;
   const st_type *t = st_op_operand(op, 0)->type;
   unsigned r = t->u.shaped.rank;
   if (r < 2 || r > ST_MAX_RANK || (t->u.shaped.dims[r - 1] != 1 && t->u.shaped.dims[r - 1] != 2))
@@ -402,6 +404,7 @@ static bool st_dft_geom(st_op *op, const st_tensor *in, st_dft *g, st_diag *d) {
     st_diag_error(d, op->loc, "'graph.dft' op needs operand 1 (dft_length) to be a constant");
     return false;
   }
+  g->axis_known = axis_known;
   if (!axis_known) axis = -2; /* the result shape does not depend on it */
   if (axis < 0) axis += r;
   if (axis < 0 || axis >= (int64_t)r - 1) {
@@ -433,9 +436,33 @@ static bool st_dft_infer(st_op *op, st_context *ctx, const st_type **results, st
   return true;
 }
 
-/* A direct O(n^2) transform along the axis: the input is zero-padded or
- * truncated to dft_length; the inverse divides by dft_length.  An irfft
- * completes the spectrum by conjugate symmetry and keeps the real part. */
+/* One bin k of a direct O(n^2) transform of length g->length over the
+ * samples xr / xi [0, n_in) (xi NULL for a real signal): the input is
+ * zero-padded or truncated to the length; an irfft completes the spectrum
+ * by conjugate symmetry (X[N - n] conjugated).  Sums in double; the caller
+ * applies the inverse's 1 / length.  DFT and STFT share it, and the
+ * lowering (graph_lower_signal.c) follows it step by step. */
+static void st_dft_bin(const st_dft *g, int64_t n_in, const double *xr, const double *xi, int64_t k, double *re,
+                       double *im) {
+  double sign = g->inverse ? 1 : -1;
+  int64_t n_use = g->irfft ? g->length : n_in < g->length ? n_in : g->length;
+  *re = *im = 0;
+  for (int64_t n = 0; n < n_use; n++) {
+    int64_t src = n;
+    double conj = 1;
+    if (g->irfft && n >= n_in) {
+      src = g->length - n;
+      conj = -1;
+      if (src < 0 || src >= n_in) continue;
+    }
+    double a = xr[src], b = xi ? conj * xi[src] : 0;
+    double ang = sign * 2 * st_pi * (double)((k * n) % g->length) / (double)g->length;
+    *re += a * cos(ang) - b * sin(ang);
+    *im += a * sin(ang) + b * cos(ang);
+  }
+}
+
+/* Each line along the axis is gathered into doubles, then transformed. */
 static bool st_dft_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
   st_dft g;
   if (!st_dft_geom(op, in, &g, d)) return false;
@@ -447,31 +474,114 @@ static bool st_dft_interp(st_op *op, const st_tensor *in, st_tensor *out, st_dia
     return false;
   }
   int64_t outer = st_graph_prod(t->u.shaped.dims, 0, g.axis), inner = st_graph_prod(t->u.shaped.dims, g.axis + 1, r - 1);
-  double sign = g.inverse ? 1 : -1, norm = g.inverse ? 1.0 / (double)g.length : 1;
-  int64_t n_use = g.irfft ? g.length : n_in < g.length ? n_in : g.length;
+  double norm = g.inverse ? 1.0 / (double)g.length : 1;
+  double *x = st_graph_scratch(op, 2 * n_in, d);
+  if (!x) return false;
   for (int64_t o = 0; o < outer; o++)
-    for (int64_t i = 0; i < inner; i++)
+    for (int64_t i = 0; i < inner; i++) {
+      for (int64_t n = 0; n < n_in; n++)
+        for (int64_t c = 0; c < comp; c++)
+          x[c * n_in + n] = st_elem_load_f(elem, in[0].data, ((o * n_in + n) * inner + i) * comp + c);
       for (int64_t k = 0; k < g.out_len; k++) {
-        double re = 0, im = 0;
-        for (int64_t n = 0; n < n_use; n++) {
-          int64_t src = n;
-          double conj = 1;
-          if (g.irfft && n >= n_in) {
-            src = g.length - n; /* X[N - n] conjugated */
-            conj = -1;
-            if (src < 0 || src >= n_in) continue;
-          }
-          int64_t at = ((o * n_in + src) * inner + i) * comp;
-          double xr = st_elem_load_f(elem, in[0].data, at);
-          double xi = comp == 2 ? conj * st_elem_load_f(elem, in[0].data, at + 1) : 0;
-          double ang = sign * 2 * st_pi * (double)((k * n) % g.length) / (double)g.length;
-          re += xr * cos(ang) - xi * sin(ang);
-          im += xr * sin(ang) + xi * cos(ang);
-        }
+        double re, im;
+        st_dft_bin(&g, n_in, x, comp == 2 ? x + n_in : NULL, k, &re, &im);
         int64_t at = ((o * g.out_len + k) * inner + i) * g.comp_out;
         st_elem_store_f(elem, out[0].data, at, re * norm);
         if (g.comp_out == 2) st_elem_store_f(elem, out[0].data, at + 1, im * norm);
       }
+    }
+  free(x);
+  return true;
+}
+
+/* ---- graph.stft: signal (B, S, 1|2), frame_step, [window (L)], [frame_length] ---- */
+
+/* Frames of length L start every step samples; each is multiplied by the
+ * window (rounded to the element type, as the reference multiplies) and
+ * transformed (onesided keeps L / 2 + 1 bins; the default is onesided). */
+bool st_stft_geom(st_op *op, const st_tensor *in, st_stft *s, st_diag *d) {
+  if (!st_graph_min_operands(op, 2, d) || !st_sig_shaped(op, 0, d)) return false;
+  const st_type *t = st_op_operand(op, 0)->type;
+  if (t->u.shaped.rank != 3 || (t->u.shaped.dims[2] != 1 && t->u.shaped.dims[2] != 2))
+    return st_graph_type_error(op, d, "expects a signal (batch, length, 1 | 2)", t);
+  s->batch = t->u.shaped.dims[0];
+  s->signal = t->u.shaped.dims[1];
+  s->comp = t->u.shaped.dims[2];
+  bool step_known, len_known;
+  s->step = 0;
+  st_dft_scalar(op, in, 1, &s->step, &step_known);
+  if (!step_known || s->step <= 0) {
+    st_diag_error(d, op->loc, "'graph.stft' op needs operand 1 (frame_step) to be a positive constant");
+    return false;
+  }
+  s->window = -1;
+  if (st_graph_has_operand(op, 2)) {
+    const st_type *w = st_op_operand(op, 2)->type;
+    if ((w->kind != ST_TY_TENSOR && w->kind != ST_TY_MEMREF) || w->u.shaped.rank != 1 ||
+        w->u.shaped.elem != t->u.shaped.elem)
+      return st_graph_type_error(op, d, "expects a rank-1 window of the signal's element type", w);
+    s->window = w->u.shaped.dims[0];
+  }
+  int64_t len = s->window >= 0 ? s->window : s->signal;
+  if (st_graph_has_operand(op, 3)) {
+    st_dft_scalar(op, in, 3, &len, &len_known);
+    if (!len_known) {
+      st_diag_error(d, op->loc, "'graph.stft' op needs operand 3 (frame_length) to be a constant");
+      return false;
+    }
+  }
+  if (len <= 0 || len > s->signal || (s->window >= 0 && s->window != len)) {
+    st_diag_error(d, op->loc, "'graph.stft' op needs a frame_length in [1, %" PRId64 "] that the window matches",
+                  s->signal);
+    return false;
+  }
+  s->frames = (s->signal - len) / s->step + 1;
+  bool onesided = st_op_attr_int(op, "onesided", 1) != 0;
+  s->dft = (st_dft){.axis = 1, .axis_known = true, .length = len, .out_len = onesided ? len / 2 + 1 : len,
+                    .comp_out = 2, .onesided = onesided};
+  return true;
+}
+
+static bool st_stft_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  st_stft s;
+  if (!st_stft_geom(op, NULL, &s, d)) return false;
+  st_dim dims[4] = {s.batch, s.frames, s.dft.out_len, 2};
+  results[0] = st_type_tensor(ctx, st_op_operand(op, 0)->type->u.shaped.elem, 4, dims);
+  return true;
+}
+
+static bool st_stft_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
+  st_stft s;
+  if (!st_stft_geom(op, in, &s, d)) return false;
+  const st_type *elem = st_type_elem(in[0].type);
+  int64_t L = s.dft.length, K = s.dft.out_len;
+  if (out[0].type->u.shaped.dims[1] != s.frames || out[0].type->u.shaped.dims[2] != K) {
+    st_diag_error(d, op->loc, "'graph.stft' op operands disagree with the inferred result type");
+    return false;
+  }
+  double *x = st_graph_scratch(op, 2 * L, d);
+  if (!x) return false;
+  for (int64_t b = 0; b < s.batch; b++)
+    for (int64_t f = 0; f < s.frames; f++) {
+      for (int64_t n = 0; n < L; n++)
+        for (int64_t c = 0; c < s.comp; c++) {
+          double v = st_elem_load_f(elem, in[0].data, (b * s.signal + f * s.step + n) * s.comp + c);
+          if (s.window >= 0) {
+            uint64_t tmp;
+            st_elem_store_f(elem, &tmp, 0, v * st_elem_load_f(elem, in[2].data, n));
+            v = st_elem_load_f(elem, &tmp, 0);
+          }
+          x[c * L + n] = v;
+        }
+      for (int64_t k = 0; k < K; k++) {
+        double re, im;
+        st_dft_bin(&s.dft, L, x, s.comp == 2 ? x + L : NULL, k, &re, &im);
+        int64_t at = ((b * s.frames + f) * K + k) * 2;
+        st_elem_store_f(elem, out[0].data, at, re);
+        st_elem_store_f(elem, out[0].data, at + 1, im);
+      }
+    }
+  free(x);
   return true;
 }
 
@@ -519,10 +629,19 @@ const st_op_def st_graph_dft_def = {
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 1 | 1u << 2,
     .infer_types = st_dft_infer, .interpret = st_dft_interp,
+    .lower = st_graph_lower_dft,
+};
+const st_op_def st_graph_stft_def = {
+    .name = "graph.stft", .summary = "short-time Fourier transform of windowed frames (onesided, default 1)",
+    .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
+    .shape_operands = 1u << 1 | 1u << 3,
+    .infer_types = st_stft_infer, .interpret = st_stft_interp,
+    .lower = st_graph_lower_stft,
 };
 const st_op_def st_graph_mel_weight_matrix_def = {
     .name = "graph.mel_weight_matrix", .summary = "triangular mel filter bank weights for a one-sided spectrum",
     .num_operands = 5, .num_results = 1, .traits = ST_TRAIT_PURE,
     .shape_operands = 1u << 0 | 1u << 1,
     .infer_types = st_mel_infer, .interpret = st_mel_interp,
+    .lower = st_graph_lower_mel_weight_matrix,
 };

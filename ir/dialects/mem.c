@@ -2,7 +2,7 @@
  *   %buf = mem.alloc : memref<4x4xf32>
  *   %acc = mem.alloca : memref<f32>          (a scalar for one loop nest: stack, then a register)
  *   %w = mem.constant {value = dense_resource<w> : tensor<4x4xf32>} : memref<4x4xf32>
- *   %v = mem.view %buf : (memref<4x4xf32>) -> memref<16xf32>
+ *   %v = mem.view %buf : (memref<4x4xf32>) -> memref<16xf32>      (or memref<4x4xi32>: same size)
  *   %v = mem.load %buf, %i, %j : (memref<4x4xf32>, index, index) -> f32
  *   mem.store %v, %buf, %i, %j : (f32, memref<4x4xf32>, index, index) -> () */
 #include "ir/dialects/dialects.h"
@@ -76,13 +76,15 @@ static bool st_constant_verify(st_op *op, st_diag *d) {
 }
 
 /* A view reinterprets a contiguous buffer with another static shape of the
- * same element count (what reshape lowers to). */
+ * same element count (what reshape lowers to), and possibly another element
+ * type of the same storage size (what bitcast lowers to: i32 as f32, i1 as
+ * u8; st_dense_elem_size, one byte for i1 and the sub-byte types). */
 static bool st_view_verify(st_op *op, st_diag *d) {
   const st_type *a = st_op_operand(op, 0)->type, *r = op->results[0].type;
   if (a->kind != ST_TY_MEMREF || r->kind != ST_TY_MEMREF || a->u.shaped.strides || r->u.shaped.strides ||
-      a->u.shaped.elem != r->u.shaped.elem || st_type_num_elements(a) != st_type_num_elements(r) ||
-      st_type_num_elements(a) < 0) {
-    st_diag_error(d, op->loc, "'mem.view' op expects contiguous memrefs of one element type and count");
+      st_dense_elem_size(a->u.shaped.elem) != st_dense_elem_size(r->u.shaped.elem) ||
+      st_type_num_elements(a) != st_type_num_elements(r) || st_type_num_elements(a) < 0) {
+    st_diag_error(d, op->loc, "'mem.view' op expects contiguous memrefs of one element count and element size");
     return false;
   }
   return true;
@@ -97,7 +99,7 @@ const st_op_def st_mem_constant_def = {
     .num_operands = 0, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_constant_verify,
 };
 const st_op_def st_mem_view_def = {
-    .name = "mem.view", .summary = "the same contiguous buffer seen with another shape",
+    .name = "mem.view", .summary = "the same contiguous buffer seen with another shape or same-size element type",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_view_verify,
 };
 
