@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
@@ -18,7 +19,23 @@
 static pthread_once_t st_targets_once = PTHREAD_ONCE_INIT;
 static bool st_targets_ok;
 
+/* LLVM 16's loop vectoriser miscompiles interleaved access groups: when one
+ * iteration stores to a[k*i + j] and then reloads it, the reload can join a
+ * group of loads of the other a[k*i + m] that comes before the store, and
+ * the group's one wide load is emitted there, so the reload reads the value
+ * from before the store (the same defect as llvm/llvm-project#63602).  Our
+ * loop IR has that shape wherever a scratch row is rewritten in place by
+ * successive sweeps (softmax's exp then divide in the attention lowering,
+ * found on test_attention_4d_causal_nonpad_negative_offset_structural_empty
+ * once the sweeps over a short row are fully unrolled), so the grouping is
+ * turned off: the vectoriser then widens those accesses one by one. */
+static void st_llvm_work_around_bugs(void) {
+  const char *argv[] = {"strata", "-enable-interleaved-mem-accesses=0"};
+  LLVMParseCommandLineOptions(2, argv, "");
+}
+
 static void st_init_targets_once(void) {
+  st_llvm_work_around_bugs();
   LLVMInitializeAllTargetInfos();
   LLVMInitializeAllTargets();
   LLVMInitializeAllTargetMCs();

@@ -15,6 +15,7 @@
 #include "ir/dialects/graph_extra.h"
 #include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_dtype.h"
+#include "ir/dialects/graph_lower.h"
 #include "ir/elem.h"
 
 /* ---- graph.linear_attention: query, key, value, [past_state], [decay], [beta] ---- */
@@ -337,6 +338,7 @@ const st_op_def st_graph_linear_attention_def = {
     .summary = "recurrent linear attention (update_rule, q_num_heads, kv_num_heads, scale) -> output, present_state",
     .num_operands = ST_VARIADIC, .num_results = 2, .traits = ST_TRAIT_PURE,
     .infer_types = st_la_infer, .interpret = st_la_interp,
+    .lower = st_graph_lower_linear_attention,
 };
 const st_op_def st_graph_causal_conv_with_state_def = {
     .name = "graph.causal_conv_with_state",
@@ -348,9 +350,11 @@ const st_op_def st_graph_flex_scores_def = {
     .name = "graph.flex_scores", .summary = "FlexAttention scores: scale * Q Kᵀ with grouped KV heads, in the softmax type",
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_flex_scores_infer, .interpret = st_flex_scores_interp,
+    .lower = st_graph_lower_flex_scores,
 };
 const st_op_def st_graph_flex_apply_def = {
     .name = "graph.flex_apply", .summary = "FlexAttention output: probabilities times V with grouped KV heads",
     .num_operands = 2, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_flex_apply_infer, .interpret = st_flex_apply_interp,
+    .lower = st_graph_lower_flex_apply,
 };

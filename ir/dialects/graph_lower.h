@@ -116,6 +116,10 @@ bool st_graph_lower_dft(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_stft(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_mel_weight_matrix(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_bitcast(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* graph_lower_attn_ext.c: LinearAttention, FlexAttention's scores and apply halves (f64 sums) */
+bool st_graph_lower_linear_attention(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_flex_scores(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_flex_apply(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* "'graph.x' op cannot be lowered to loops: WHY" (false). */
 bool st_graph_lower_fail(st_op *op, st_diag *d, const char *why);
