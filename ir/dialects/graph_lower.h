@@ -38,7 +38,7 @@ bool st_graph_lower_slice(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_norm.c: LayerNormalization, RMSNormalization */
 bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
-/* graph_lower_index.c: gathers, arg max/min, trilu, split, cumulative ops, inference dropout */
+/* graph_lower_index.c: gathers, arg max/min, trilu, split, cumulative ops, dropout */
 bool st_graph_lower_gather(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_gather_elements(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_arg(st_op *op, st_lower_ctx *lc, st_diag *d);
