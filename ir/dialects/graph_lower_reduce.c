@@ -8,7 +8,8 @@
  * A Reduce op is a parallel nest over the result and a sequential nest over
  * the reduced dims into a rank-0 accumulator: each element is mapped (|x|,
  * x², e^x), combined (sum, product, max, min), and the total finished (mean
- * divides, L2 takes the root, the log-sums the log).  The axes come from
+ * divides, L2 takes the root, the log-sums the log).  Max and min of bools
+ * are or and and, from false and true.  The axes come from
  * the constant axes operand, as shape inference read them. */
 #include <math.h>
 #include <string.h>
@@ -98,7 +99,9 @@ bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d) {
     if (st_red_rules[i].def == op->def) r = &st_red_rules[i];
   const st_type *xt = st_op_operand(op, 0)->type, *out = op->results[0].type, *elem = out->u.shaped.elem;
   if (!r) return st_graph_lower_fail(op, d, "no loop form for this reduction yet");
-  if (!st_type_is_float(elem) || !st_lower_arith_for(elem, 'a'))
+  /* bool max / min: or / and, from false / true */
+  bool logical = elem->kind == ST_TY_I1 && (r->combine == ST_RED_MAX || r->combine == ST_RED_MIN) && !r->map && !r->finish;
+  if (!logical && (!st_type_is_float(elem) || !st_lower_arith_for(elem, 'a')))
     return st_graph_lower_fail(op, d, "element type not supported yet");
   unsigned rank = xt->u.shaped.rank;
   bool mask[ST_MAX_RANK], keep = out->u.shaped.rank == rank;
@@ -113,6 +116,7 @@ bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder in = st_lower_loops(lc, &lc->b, out->u.shaped.rank, out->u.shaped.dims, true, ivs);
   st_value *acc = in.block ? st_lower_alloca(&in, elem) : NULL;
   double init = r->combine == ST_RED_PROD ? 1 : r->combine == ST_RED_MAX ? -INFINITY : r->combine == ST_RED_MIN ? INFINITY : 0;
+  if (logical) init = r->combine == ST_RED_MIN;
   if (!acc || !st_lower_store(&in, st_lower_const(&in, elem, init), acc, NULL)) return false;
   st_builder red = st_lower_loops(lc, &in, nred, rdims, false, ks);
   if (!red.block) return false;
@@ -126,8 +130,14 @@ bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d) {
   switch (r->combine) {
   case ST_RED_SUM: v = st_lower_binary(&red, &st_arith_addf_def, a, x); break;
   case ST_RED_PROD: v = st_lower_binary(&red, &st_arith_mulf_def, a, x); break;
-  case ST_RED_MAX: v = st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "ogt", x, a), x, a); break;
-  default: v = st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "olt", x, a), x, a); break;
+  case ST_RED_MAX:
+    v = logical ? st_lower_binary(&red, &st_arith_ori_def, a, x)
+                : st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "ogt", x, a), x, a);
+    break;
+  default:
+    v = logical ? st_lower_binary(&red, &st_arith_andi_def, a, x)
+                : st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "olt", x, a), x, a);
+    break;
   }
   if (!st_lower_store(&red, v, acc, NULL)) return false;
   st_value *y = st_lower_load(&in, acc, NULL);
