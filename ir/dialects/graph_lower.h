@@ -4,6 +4,7 @@
 #ifndef ST_IR_GRAPH_LOWER_H
 #define ST_IR_GRAPH_LOWER_H
 
+#include "ir/dialects/graph_impl.h"
 #include "passes/lower.h"
 
 /* graph_lower_basic.c: constants, elementwise ops, movement ops */
@@ -16,6 +17,19 @@ bool st_graph_lower_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_matmul(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_gemm(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* The direct convolution of X and W with geometry g into a result of type
+ * `out`: a parallel nest over the result (ivs) holding a sequential nest
+ * over the group's channels and the window that sums (x - xz) * (w - wz)
+ * in acc_t (operands converted; a padded position adds 0).  xz (1 element)
+ * and wz (1 or one per output channel) are optional buffers.  On success
+ * `in` inserts after the sum inside the result nest and `acc` holds it. */
+typedef struct st_lower_conv_nest {
+  st_builder in;
+  st_value *ivs[ST_MAX_RANK];
+  st_value *acc;
+} st_lower_conv_nest;
+bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, st_value *W, const st_type *out,
+                          const st_type *acc_t, st_value *xz, st_value *wz, st_lower_conv_nest *n);
 /* graph_lower_softmax.c: for graph.softmax's row in graph_reduce.c */
 bool st_graph_lower_softmax(st_op *op, st_lower_ctx *lc, st_diag *d);
 
@@ -51,10 +65,12 @@ bool st_graph_lower_dropout(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_loss(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_attention.c: Attention (opset 23/24) */
 bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d);
-/* graph_lower_quant.c: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, QLinearMatMul */
+/* graph_lower_quant.c: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, QLinearMatMul,
+ * ConvInteger, QLinearConv */
 bool st_graph_lower_quant_linear(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_dyn_quant(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_qmatmul(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_qconv(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_resize.c: Resize (taps tabulated at compile time) */
 bool st_graph_lower_resize(st_op *op, st_lower_ctx *lc, st_diag *d);
