@@ -90,6 +90,9 @@ bool st_graph_lower_gather_nd(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_convt.c: ConvTranspose (gather form, f64 sums) */
 bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
 
+/* graph_lower_deform.c: DeformConv (bilinear taps in f64) */
+bool st_graph_lower_deform_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
+
 /* graph_lower_grid.c: GridSample (taps unrolled, f64) */
 bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d);
 
