@@ -22,7 +22,9 @@ typedef struct st_ld {
 } st_ld;
 
 static st_value *st_ld_c(st_ld *g, double v) { return st_lower_const(g->b, g->f64, v); }
-static st_value *st_ld_f(st_ld *g, const st_op_def *def, st_value *x, st_value *y) { return st_lower_binary(g->b, def, x, y); }
+static st_value *st_ld_f(st_ld *g, const st_op_def *def, st_value *x, st_value *y) {
+  return st_lower_binary(g->b, def, x, y);
+}
 static st_value *st_ld_cmp(st_ld *g, const char *p, st_value *x, st_value *y) {
   return st_lower_cmp(g->b, &st_arith_cmpf_def, p, x, y);
 }
@@ -55,16 +57,19 @@ static st_value *st_ld_floor(st_ld *g, st_value *v, st_value **frac) {
 }
 
 /* st_dc_sample: X[n, ci] at (y, x), 0 outside (-1, H) x (-1, W). */
-static st_value *st_ld_sample(st_ld *g, st_value *X, st_value *n, st_value *ci, int64_t H, int64_t W, st_value *y, st_value *x) {
-  st_value *valid = st_ld_and(g, st_ld_and(g, st_ld_cmp(g, "ogt", y, st_ld_c(g, -1)), st_ld_cmp(g, "olt", y, st_ld_c(g, (double)H))),
-                              st_ld_and(g, st_ld_cmp(g, "ogt", x, st_ld_c(g, -1)), st_ld_cmp(g, "olt", x, st_ld_c(g, (double)W))));
+static st_value *st_ld_sample(st_ld *g, st_value *X, st_value *n, st_value *ci, int64_t H, int64_t W, st_value *y,
+                              st_value *x) {
+  st_value *in_y = st_ld_and(g, st_ld_cmp(g, "ogt", y, st_ld_c(g, -1)), st_ld_cmp(g, "olt", y, st_ld_c(g, (double)H)));
+  st_value *in_x = st_ld_and(g, st_ld_cmp(g, "ogt", x, st_ld_c(g, -1)), st_ld_cmp(g, "olt", x, st_ld_c(g, (double)W)));
+  st_value *valid = st_ld_and(g, in_y, in_x);
   /* keep floor's conversion in range when the point is outside */
   y = st_lower_select(g->b, valid, y, st_ld_c(g, 0));
   x = st_lower_select(g->b, valid, x, st_ld_c(g, 0));
   st_value *ly, *lx, *y0 = st_ld_floor(g, y, &ly), *x0 = st_ld_floor(g, x, &lx);
   if (!y0 || !x0) return NULL;
   st_value *one = st_lower_index(g->lc, 1), *zero = st_lower_index(g->lc, 0);
-  st_value *y1 = st_lower_binary(g->b, &st_arith_addi_def, y0, one), *x1 = st_lower_binary(g->b, &st_arith_addi_def, x0, one);
+  st_value *y1 = st_lower_binary(g->b, &st_arith_addi_def, y0, one);
+  st_value *x1 = st_lower_binary(g->b, &st_arith_addi_def, x0, one);
   st_value *y0ok = st_ld_icmp(g, "sge", y0, 0), *x0ok = st_ld_icmp(g, "sge", x0, 0);
   st_value *y1ok = st_ld_icmp(g, "slt", y1, H), *x1ok = st_ld_icmp(g, "slt", x1, W);
   st_value *ys[2] = {st_lower_select(g->b, y0ok, y0, zero), st_lower_select(g->b, y1ok, y1, st_lower_index(g->lc, H - 1))};

@@ -279,7 +279,8 @@ bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, 
   n->in = st_lower_loops(lc, &lc->b, 2 + sp, out->u.shaped.dims, true, ivs);
   if (!n->in.block) return false;
   st_builder *in = &n->in;
-  st_value *xzv = xz ? st_conv_param(lc, in, xz, NULL, acc_t) : NULL, *wzv = wz ? st_conv_param(lc, in, wz, ivs[1], acc_t) : NULL;
+  st_value *xzv = xz ? st_conv_param(lc, in, xz, NULL, acc_t) : NULL;
+  st_value *wzv = wz ? st_conv_param(lc, in, wz, ivs[1], acc_t) : NULL;
   /* Reduced dims: input channels of the group, then the kernel window. */
   st_builder red = st_open_reduction(lc, in, acc_t, 1 + sp, wd + 1, ks, &acc);
   if (!red.block || (xz && !xzv) || (wz && !wzv)) return false;
@@ -300,10 +301,11 @@ bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, 
     xi[2 + s] = st_lower_select(&red, ok, pos, st_lower_index(lc, 0));
     inside = inside ? st_lower_binary(&red, &st_arith_andi_def, inside, ok) : ok;
   }
-  st_value *x = st_conv_cast(&red, st_lower_load(&red, X, xi), acc_t), *w = st_conv_cast(&red, st_lower_load(&red, W, wi), acc_t);
+  st_value *x = st_conv_cast(&red, st_lower_load(&red, X, xi), acc_t);
   if (xzv) x = st_lower_binary(&red, sub, x, xzv);
-  if (wzv) w = st_lower_binary(&red, sub, w, wzv);
   if (inside) x = st_lower_select(&red, inside, x, st_lower_const(&red, acc_t, 0));
+  st_value *w = st_conv_cast(&red, st_lower_load(&red, W, wi), acc_t);
+  if (wzv) w = st_lower_binary(&red, sub, w, wzv);
   if (!st_accumulate(&red, add, acc, st_lower_binary(&red, mul, x, w))) return false;
   return (n->acc = st_lower_load(in, acc, NULL)) != NULL;
 }
@@ -319,7 +321,8 @@ bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d) {
     if (lc->out_of_memory) return false;
   }
   const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
-  if (!st_lower_arith_for(elem, 'a') || !st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");
+  if (!st_lower_arith_for(elem, 'a') || !st_type_is_float(elem))
+    return st_graph_lower_fail(op, d, "element type not supported yet");
   st_value *Bias = op->num_operands > 2 ? lc->inputs[2] : NULL, *dst = st_lower_result(lc, 0);
   st_lower_conv_nest n;
   if (!dst || !st_lower_conv_direct(lc, &g, lc->inputs[0], lc->inputs[1], out, elem, NULL, NULL, &n)) return false;

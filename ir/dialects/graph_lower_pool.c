@@ -91,12 +91,14 @@ static st_value *st_pool_flat_index(st_lower_ctx *lc, st_builder *b, st_op *op, 
   st_value *off = NULL;
   for (unsigned k = 0; k < g->sp; k++) {
     unsigned s = col_major ? g->sp - 1 - k : k; /* Horner from the slowest-varying dim */
-    off = off ? st_lower_binary(b, &st_arith_addi_def, st_lower_binary(b, &st_arith_muli_def, off, st_lower_index(lc, g->in[s])), q[s])
-              : q[s];
+    if (off) off = st_lower_binary(b, &st_arith_muli_def, off, st_lower_index(lc, g->in[s]));
+    off = off ? st_lower_binary(b, &st_arith_addi_def, off, q[s]) : q[s];
     plane *= g->in[s];
   }
-  st_value *nc = st_lower_binary(b, &st_arith_addi_def, st_lower_binary(b, &st_arith_muli_def, ivs[0], st_lower_index(lc, xd[1])), ivs[1]);
-  st_value *flat = st_lower_binary(b, &st_arith_addi_def, st_lower_binary(b, &st_arith_muli_def, nc, st_lower_index(lc, plane)), off);
+  st_value *nc = st_lower_binary(b, &st_arith_muli_def, ivs[0], st_lower_index(lc, xd[1]));
+  nc = st_lower_binary(b, &st_arith_addi_def, nc, ivs[1]);
+  st_value *flat = st_lower_binary(b, &st_arith_muli_def, nc, st_lower_index(lc, plane));
+  flat = st_lower_binary(b, &st_arith_addi_def, flat, off);
   return flat ? st_lower_op(b, &st_arith_cast_def, 1, &flat, st_type_scalar(b->module->ctx, ST_TY_I64)) : NULL;
 }
 
@@ -118,7 +120,8 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
   if (!in.block) return false;
   /* max starts from the element type's lowest value */
   unsigned w = st_type_bit_width(elem);
-  double identity = kind != ST_LPOOL_MAX ? 0.0 : is_float ? -INFINITY : st_type_is_unsigned(elem) ? 0.0 : -ldexp(1.0, (int)w - 1);
+  double identity = 0.0;
+  if (kind == ST_LPOOL_MAX) identity = is_float ? -INFINITY : st_type_is_unsigned(elem) ? 0.0 : -ldexp(1.0, (int)w - 1);
   const char *greater = is_float ? "ogt" : st_type_is_unsigned(elem) ? "ugt" : "sgt";
   int64_t p = st_op_attr_int(op, "p", 2);
   bool count = kind == ST_LPOOL_AVG && any_check;
@@ -162,7 +165,8 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
     st_value *take = st_lower_cmp(&red, is_float ? &st_arith_cmpf_def : &st_arith_cmpi_def, greater, x, a);
     if (want_idx) { /* as the interpreter: the first inside element, then strictly greater ones */
       st_value *b = st_lower_load(&red, best, NULL);
-      take = st_lower_binary(&red, &st_arith_ori_def, take, st_lower_cmp(&red, &st_arith_cmpi_def, "slt", b, st_lower_const(&red, i64, 0)));
+      st_value *first = st_lower_cmp(&red, &st_arith_cmpi_def, "slt", b, st_lower_const(&red, i64, 0));
+      take = st_lower_binary(&red, &st_arith_ori_def, take, first);
       if (inside) take = st_lower_binary(&red, &st_arith_andi_def, take, inside);
       st_value *flat = st_pool_flat_index(lc, &red, op, &g, ivs, q);
       if (!st_lower_store(&red, st_lower_select(&red, take, flat, b), best, NULL)) return false;

@@ -70,7 +70,8 @@ static st_value *st_bn_mean(st_lower_ctx *lc, st_builder *b, st_value *x, st_val
 static bool st_bn_training(st_op *op, st_lower_ctx *lc, double eps) {
   st_value *X = lc->inputs[0], *c, *xi[ST_MAX_RANK];
   const st_type *xt = X->type, *elem = xt->u.shaped.elem;
-  double momentum = st_op_attr_float(op, "momentum", 0.9), count = (double)st_type_num_elements(xt) / (double)xt->u.shaped.dims[1];
+  double momentum = st_op_attr_float(op, "momentum", 0.9);
+  double count = (double)st_type_num_elements(xt) / (double)xt->u.shaped.dims[1];
   st_value *dst = st_lower_result(lc, 0), *run[3] = {NULL};
   if (!dst) return false;
   for (unsigned r = 1; r < op->num_results && r < 3; r++)
@@ -84,8 +85,9 @@ static bool st_bn_training(st_op *op, st_lower_ctx *lc, double eps) {
   for (unsigned r = 1; r < 3; r++) {
     if (!run[r]) continue;
     st_value *old = st_bn_f64(&in, st_lower_load(&in, lc->inputs[r + 2], &c));
-    st_value *v = st_lower_binary(&in, &st_arith_addf_def, st_lower_binary(&in, &st_arith_mulf_def, old, st_lower_const(&in, f64, momentum)),
-                                  st_lower_binary(&in, &st_arith_mulf_def, r == 1 ? mean : var, st_lower_const(&in, f64, 1 - momentum)));
+    st_value *kept = st_lower_binary(&in, &st_arith_mulf_def, old, st_lower_const(&in, f64, momentum));
+    st_value *batch = st_lower_binary(&in, &st_arith_mulf_def, r == 1 ? mean : var, st_lower_const(&in, f64, 1 - momentum));
+    st_value *v = st_lower_binary(&in, &st_arith_addf_def, kept, batch);
     const st_type *re = run[r]->type->u.shaped.elem;
     if (v && re != f64) v = st_lower_op(&in, &st_arith_cast_def, 1, &v, re);
     if (!st_lower_store(&in, v, run[r], &c)) return false;

@@ -102,8 +102,10 @@ static bool st_dc_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag
             for (int64_t k = 0; k < K; k++) {
               int64_t ky = k / g.kw, kx = k % g.kw;
               int64_t oi = ((n * g.ogroup + og) * 2 * K + 2 * k) * P + pix;
-              double y = (double)(oy * cg->strides[0] - cg->pads[0] + ky * cg->dilations[0]) + st_elem_load_f(e, in[2].data, oi);
-              double x = (double)(ox * cg->strides[1] - cg->pads[1] + kx * cg->dilations[1]) + st_elem_load_f(e, in[2].data, oi + P);
+              double y = (double)(oy * cg->strides[0] - cg->pads[0] + ky * cg->dilations[0]) +
+                         st_elem_load_f(e, in[2].data, oi);
+              double x = (double)(ox * cg->strides[1] - cg->pads[1] + kx * cg->dilations[1]) +
+                         st_elem_load_f(e, in[2].data, oi + P);
               double mask = has_m ? st_elem_load_f(st_type_elem(in[4].type), in[4].data, ((n * g.ogroup + og) * K + k) * P + pix) : 1;
               double v = st_dc_sample(e, in[0].data, n * g.C + ci, g.H, g.W, y, x);
               acc += st_elem_load_f(e, in[1].data, (m * Cg + c) * K + k) * mask * v;
