@@ -13,6 +13,7 @@
 #include "ir/dialects/graph_elementwise.h"
 #include "ir/dialects/graph_dtype.h"
 #include "ir/dialects/graph_lower.h"
+#include "ir/dialects/graph_random.h"
 #include "ir/elem.h"
 
 /* ---- element conversion ---- */
@@ -171,39 +172,8 @@ static bool st_identity_infer(st_op *op, st_context *ctx, const st_type **result
  * the input and the mask all true.  In training the mask keeps an element
  * when a uniform draw is >= ratio, and kept elements scale by 1/(1-ratio);
  * the draws come from MT19937 seeded with the `seed` attribute and turned
- * into doubles as numpy's RandomState does, so seeded models reproduce the
- * ONNX reference. */
-
-typedef struct st_mt19937 {
-  uint32_t s[624];
-  int pos;
-} st_mt19937;
-
-static void st_mt_seed(st_mt19937 *mt, uint32_t seed) {
-  mt->s[0] = seed;
-  for (int i = 1; i < 624; i++) mt->s[i] = 1812433253u * (mt->s[i - 1] ^ (mt->s[i - 1] >> 30)) + (uint32_t)i;
-  mt->pos = 624;
-}
-
-static uint32_t st_mt_next(st_mt19937 *mt) {
-  if (mt->pos >= 624) {
-    for (int i = 0; i < 624; i++) {
-      uint32_t y = (mt->s[i] & 0x80000000u) | (mt->s[(i + 1) % 624] & 0x7fffffffu);
-      mt->s[i] = mt->s[(i + 397) % 624] ^ (y >> 1) ^ (y & 1 ? 0x9908b0dfu : 0);
-    }
-    mt->pos = 0;
-  }
-  uint32_t y = mt->s[mt->pos++];
-  y ^= y >> 11;
-  y ^= (y << 7) & 0x9d2c5680u;
-  y ^= (y << 15) & 0xefc60000u;
-  return y ^ (y >> 18);
-}
-
-static double st_mt_double(st_mt19937 *mt) {
-  uint32_t a = st_mt_next(mt) >> 5, b = st_mt_next(mt) >> 6;
-  return (a * 67108864.0 + b) / 9007199254740992.0;
-}
+ * into doubles as numpy's RandomState does (graph_random.c), so seeded
+ * models reproduce the ONNX reference. */
 
 static bool st_dropout_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
   if (!st_graph_min_operands(op, 1, d)) return false;

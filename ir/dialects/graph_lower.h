@@ -4,6 +4,7 @@
 #ifndef ST_IR_GRAPH_LOWER_H
 #define ST_IR_GRAPH_LOWER_H
 
+#include "ir/dialects/graph_impl.h"
 #include "passes/lower.h"
 
 /* graph_lower_basic.c: constants, elementwise ops, movement ops */
@@ -16,6 +17,19 @@ bool st_graph_lower_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_matmul(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_gemm(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* The direct convolution of X and W with geometry g into a result of type
+ * `out`: a parallel nest over the result (ivs) holding a sequential nest
+ * over the group's channels and the window that sums (x - xz) * (w - wz)
+ * in acc_t (operands converted; a padded position adds 0).  xz (1 element)
+ * and wz (1 or one per output channel) are optional buffers.  On success
+ * `in` inserts after the sum inside the result nest and `acc` holds it. */
+typedef struct st_lower_conv_nest {
+  st_builder in;
+  st_value *ivs[ST_MAX_RANK];
+  st_value *acc;
+} st_lower_conv_nest;
+bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, st_value *W, const st_type *out,
+                          const st_type *acc_t, st_value *xz, st_value *wz, st_lower_conv_nest *n);
 /* graph_lower_softmax.c: for graph.softmax's row in graph_reduce.c */
 bool st_graph_lower_softmax(st_op *op, st_lower_ctx *lc, st_diag *d);
 
@@ -41,7 +55,7 @@ bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_group_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_mvn(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_lrn(st_op *op, st_lower_ctx *lc, st_diag *d);
-/* graph_lower_index.c: gathers, arg max/min, trilu, split, cumulative ops, inference dropout */
+/* graph_lower_index.c: gathers, arg max/min, trilu, split, cumulative ops, dropout */
 bool st_graph_lower_gather(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_gather_elements(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_arg(st_op *op, st_lower_ctx *lc, st_diag *d);
@@ -54,10 +68,12 @@ bool st_graph_lower_dropout(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_loss(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_attention.c: Attention (opset 23/24) */
 bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d);
-/* graph_lower_quant.c: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, QLinearMatMul */
+/* graph_lower_quant.c: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger, QLinearMatMul,
+ * ConvInteger, QLinearConv */
 bool st_graph_lower_quant_linear(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_dyn_quant(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_qmatmul(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_qconv(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_resize.c: Resize (taps tabulated at compile time) */
 bool st_graph_lower_resize(st_op *op, st_lower_ctx *lc, st_diag *d);
@@ -80,6 +96,9 @@ bool st_graph_lower_max_unpool(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_conv_transpose(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_convt.c: Col2Im (gather form, f64 sums) */
 bool st_graph_lower_col2im(st_op *op, st_lower_ctx *lc, st_diag *d);
+
+/* graph_lower_deform.c: DeformConv (bilinear taps in f64) */
+bool st_graph_lower_deform_conv(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_grid.c: GridSample (taps unrolled, f64), AffineGrid (f64) */
 bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d);

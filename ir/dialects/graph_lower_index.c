@@ -1,19 +1,22 @@
 /* Lower hooks of the indexing and ordering ops: Gather, GatherElements,
- * ArgMax / ArgMin, Trilu, Split, CumSum / CumProd and inference Dropout.
+ * ArgMax / ArgMin, Trilu, Split, CumSum / CumProd and Dropout.
  *
  * Each is one parallel nest over a result.  Data-dependent indices (Gather,
  * GatherElements) are loaded, converted to `index` and wrapped when
  * negative, as the interpreter does; an index outside the axis is the
  * model's error and is not checked here (the interpreter reports it).
- * Split's sizes and Dropout's training_mode must be constants; Trilu's k
- * and CumSum's axis may be graph inputs, loaded at run time (the axis by a
- * guarded nest per dim: the outermost loop of the nest for axis a runs zero
- * times unless the loaded axis is a). */
+ * Split's sizes must be constants; Trilu's k, CumSum's axis and Dropout's
+ * ratio and training_mode may be graph inputs, loaded at run time (the axis
+ * by a guarded nest per dim: the outermost loop of the nest for axis a runs
+ * zero times unless the loaded axis is a).  Dropout's random draws are a
+ * compile-time table (graph_random.c's stream for the seed). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
+#include "ir/dialects/graph_random.h"
 #include "ir/dialects/graph_shape.h"
 
 /* The integer value of constant operand i's element 0, or false. */
@@ -234,17 +237,66 @@ bool st_graph_lower_cum(st_op *op, st_lower_ctx *lc, st_diag *d) {
 }
 
 /* ---- Dropout (x, ratio?, training_mode?): inference only, the identity and an all-true mask ---- */
+/* ---- Dropout (data, ratio?, training_mode?) -> output, mask? ----
+ * The interpreter's uniforms depend only on the seed and the element count,
+ * so they are tabulated at compile time (f64); ratio and training_mode are
+ * loaded at run time.  active = training && ratio != 0; an element is kept
+ * when !active or u >= ratio; a kept element is x * (1 / (1 - ratio)) in
+ * f64 when active, x itself otherwise. */
 bool st_graph_lower_dropout(st_op *op, st_lower_ctx *lc, st_diag *d) {
-  int64_t training = 0;
-  if (st_graph_has_operand(op, 2) && !st_const_int(op, 2, &training))
-    return st_graph_lower_fail(op, d, "needs a constant training_mode");
-  if (training) return st_graph_lower_fail(op, d, "training mode (random masks) is not lowered");
-  st_value *dst = st_lower_result(lc, 0);
-  if (!dst || !st_lower_copy(lc, lc->inputs[0], dst)) return false;
-  if (op->num_results < 2 || op->results[1].type->kind != ST_TY_TENSOR) return true;
-  const st_type *mt = op->results[1].type;
-  st_value *mask = st_lower_result(lc, 1), *ivs[ST_MAX_RANK];
-  if (!mask) return false;
-  st_builder in = st_lower_loops(lc, &lc->b, mt->u.shaped.rank, mt->u.shaped.dims, true, ivs);
-  return in.block && st_lower_store(&in, st_lower_const(&in, mt->u.shaped.elem, 1), mask, ivs);
+  int64_t training = 1;
+  const st_type *xt = lc->inputs[0]->type, *elem = xt->u.shaped.elem;
+  int64_t n = st_type_num_elements(xt);
+  bool has_mask = op->num_results > 1 && op->results[1].type->kind == ST_TY_TENSOR;
+  if (!st_graph_has_operand(op, 2) || (st_const_int(op, 2, &training) && !training) || n <= 0) {
+    st_value *dst = st_lower_result(lc, 0);
+    if (!dst || !st_lower_copy(lc, lc->inputs[0], dst)) return false;
+    if (!has_mask) return true;
+    const st_type *mt = op->results[1].type;
+    st_value *mask = st_lower_result(lc, 1), *ivs[ST_MAX_RANK];
+    if (!mask) return false;
+    st_builder in = st_lower_loops(lc, &lc->b, mt->u.shaped.rank, mt->u.shaped.dims, true, ivs);
+    return in.block && st_lower_store(&in, st_lower_const(&in, mt->u.shaped.elem, 1), mask, ivs);
+  }
+  if (!st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");
+  double *u = malloc((size_t)n * sizeof *u);
+  if (!u) return lc->out_of_memory = true, false;
+  st_mt19937 mt;
+  st_mt_seed(&mt, (uint32_t)st_op_attr_int(op, "seed", 0));
+  for (int64_t i = 0; i < n; i++) u[i] = st_mt_double(&mt);
+  st_context *ctx = lc->b.module->ctx;
+  const st_type *f64 = st_type_scalar(ctx, ST_TY_F64), *i1 = st_type_scalar(ctx, ST_TY_I1);
+  st_value *table = st_graph_lower_table(lc, f64, xt->u.shaped.rank, xt->u.shaped.dims, u, (size_t)n * sizeof *u);
+  free(u);
+  if (!table) return false;
+  st_builder *b = &lc->b;
+  st_value *zeros[ST_MAX_RANK], *ratio, *flag;
+  for (unsigned k = 0; k < ST_MAX_RANK; k++) zeros[k] = st_lower_index(lc, 0);
+  if (st_graph_has_operand(op, 1)) {
+    ratio = st_lower_load(b, lc->inputs[1], zeros);
+    if (ratio && ratio->type != f64) ratio = st_lower_op(b, &st_arith_cast_def, 1, &ratio, f64);
+  } else {
+    ratio = st_lower_const(b, f64, 0.5);
+  }
+  flag = st_lower_load(b, lc->inputs[2], zeros);
+  if (!flag || !ratio) return false;
+  const st_type *te = flag->type;
+  flag = st_type_is_float(te) ? st_lower_cmp(b, &st_arith_cmpf_def, "une", flag, st_lower_const(b, te, 0))
+                              : st_lower_cmp(b, &st_arith_cmpi_def, "ne", flag, st_lower_const(b, te, 0));
+  st_value *active = st_lower_binary(b, &st_arith_andi_def, flag,
+                                     st_lower_cmp(b, &st_arith_cmpf_def, "une", ratio, st_lower_const(b, f64, 0)));
+  st_value *scale = st_lower_binary(b, &st_arith_divf_def, st_lower_const(b, f64, 1),
+                                    st_lower_binary(b, &st_arith_subf_def, st_lower_const(b, f64, 1), ratio));
+  st_value *dst = st_lower_result(lc, 0), *mask = has_mask ? st_lower_result(lc, 1) : NULL, *ivs[ST_MAX_RANK];
+  if (!dst || (has_mask && !mask) || !active || !scale) return false;
+  st_builder in = st_lower_loops(lc, b, xt->u.shaped.rank, xt->u.shaped.dims, true, ivs);
+  if (!in.block) return false;
+  st_value *draw = st_lower_cmp(&in, &st_arith_cmpf_def, "oge", st_lower_load(&in, table, ivs), ratio);
+  st_value *x = st_lower_load(&in, lc->inputs[0], ivs), *xs = x;
+  if (xs && xs->type != f64) xs = st_lower_op(&in, &st_arith_cast_def, 1, &xs, f64);
+  xs = st_lower_binary(&in, &st_arith_mulf_def, xs, scale);
+  if (xs && xs->type != elem) xs = st_lower_op(&in, &st_arith_cast_def, 1, &xs, elem);
+  st_value *y = st_lower_select(&in, active, st_lower_select(&in, draw, xs, st_lower_const(&in, elem, 0)), x);
+  if (!st_lower_store(&in, y, dst, ivs)) return false;
+  return !mask || st_lower_store(&in, st_lower_select(&in, active, draw, st_lower_const(&in, i1, 1)), mask, ivs);
 }

@@ -7,6 +7,11 @@
  * select zero outside the input, so no load ever leaves its buffer and the
  * loop bodies need no control flow.
  *
+ * The direct convolution nest (st_lower_conv_direct) also serves
+ * ConvInteger and QLinearConv (graph_lower_quant.c): it accumulates in a
+ * given type, subtracting zero points, and leaves the epilogue (bias,
+ * requantisation) to its caller.
+ *
  * A 2-D convolution whose weights are a constant takes a faster form (see
  * st_lower_conv_packed): the weights are repacked at compile time so that L
  * output channels are contiguous, and a tile of L channels x OWB output
@@ -248,6 +253,63 @@ static int64_t st_conv_lanes(int64_t n) {
   return 1;
 }
 
+/* ---- the direct N-D convolution (float Conv, ConvInteger, QLinearConv) ---- */
+
+/* v converted to t (no-op when it already has that type). */
+static st_value *st_conv_cast(st_builder *b, st_value *v, const st_type *t) {
+  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
+}
+
+/* Element 0 of p, or element k when p has more than one (converted to t). */
+static st_value *st_conv_param(st_lower_ctx *lc, st_builder *b, st_value *p, st_value *k, const st_type *t) {
+  st_value *idx[ST_MAX_RANK];
+  unsigned r = p->type->u.shaped.rank;
+  bool one = st_type_num_elements(p->type) == 1;
+  for (unsigned j = 0; j < r; j++) idx[j] = one ? st_lower_index(lc, 0) : k;
+  return st_conv_cast(b, st_lower_load(b, p, idx), t);
+}
+
+bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, st_value *W, const st_type *out,
+                          const st_type *acc_t, st_value *xz, st_value *wz, st_lower_conv_nest *n) {
+  const st_op_def *add = st_lower_arith_for(acc_t, 'a'), *mul = st_lower_arith_for(acc_t, 'm');
+  const st_op_def *sub = st_lower_arith_for(acc_t, 's');
+  const st_dim *xd = X->type->u.shaped.dims, *wd = W->type->u.shaped.dims;
+  unsigned sp = g->spatial;
+  st_value *ks[ST_MAX_RANK], *acc, **ivs = n->ivs;
+  n->in = st_lower_loops(lc, &lc->b, 2 + sp, out->u.shaped.dims, true, ivs);
+  if (!n->in.block) return false;
+  st_builder *in = &n->in;
+  st_value *xzv = xz ? st_conv_param(lc, in, xz, NULL, acc_t) : NULL;
+  st_value *wzv = wz ? st_conv_param(lc, in, wz, ivs[1], acc_t) : NULL;
+  /* Reduced dims: input channels of the group, then the kernel window. */
+  st_builder red = st_open_reduction(lc, in, acc_t, 1 + sp, wd + 1, ks, &acc);
+  if (!red.block || (xz && !xzv) || (wz && !wzv)) return false;
+  st_value *ic = ks[0];
+  if (g->group > 1) {
+    st_value *grp = st_lower_binary(&red, &st_arith_divsi_def, ivs[1], st_lower_index(lc, wd[0] / g->group));
+    ic = st_lower_binary(&red, &st_arith_addi_def, st_lower_binary(&red, &st_arith_muli_def, grp,
+                                                                   st_lower_index(lc, wd[1])), ks[0]);
+  }
+  st_value *xi[ST_MAX_RANK] = {ivs[0], ic}, *wi[ST_MAX_RANK] = {ivs[1], ks[0]}, *inside = NULL;
+  for (unsigned s = 0; s < sp; s++) {
+    st_value *pos = st_conv_input_index(lc, &red, ivs[2 + s], ks[1 + s], g->strides[s], g->dilations[s], g->pads[s]);
+    wi[2 + s] = ks[1 + s];
+    xi[2 + s] = pos;
+    if (!g->pads[s] && !g->pads[s + sp]) continue; /* shape inference keeps unpadded positions inside */
+    /* Unsigned compare: a negative position wraps to a huge index. */
+    st_value *ok = st_lower_cmp(&red, &st_arith_cmpi_def, "ult", pos, st_lower_index(lc, xd[2 + s]));
+    xi[2 + s] = st_lower_select(&red, ok, pos, st_lower_index(lc, 0));
+    inside = inside ? st_lower_binary(&red, &st_arith_andi_def, inside, ok) : ok;
+  }
+  st_value *x = st_conv_cast(&red, st_lower_load(&red, X, xi), acc_t);
+  if (xzv) x = st_lower_binary(&red, sub, x, xzv);
+  if (inside) x = st_lower_select(&red, inside, x, st_lower_const(&red, acc_t, 0));
+  st_value *w = st_conv_cast(&red, st_lower_load(&red, W, wi), acc_t);
+  if (wzv) w = st_lower_binary(&red, sub, w, wzv);
+  if (!st_accumulate(&red, add, acc, st_lower_binary(&red, mul, x, w))) return false;
+  return (n->acc = st_lower_load(in, acc, NULL)) != NULL;
+}
+
 bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_conv_geom g;
   if (!st_conv_params(op, &g, d)) return false;
@@ -259,40 +321,12 @@ bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d) {
     if (lc->out_of_memory) return false;
   }
   const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
-  const st_op_def *add = st_lower_arith_for(elem, 'a'), *mul = st_lower_arith_for(elem, 'm');
-  if (!add || !st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");
-  st_value *X = lc->inputs[0], *W = lc->inputs[1], *Bias = op->num_operands > 2 ? lc->inputs[2] : NULL;
-  const st_dim *xd = X->type->u.shaped.dims, *wd = W->type->u.shaped.dims;
-  unsigned sp = g.spatial;
-  st_value *dst = st_lower_result(lc, 0), *ivs[ST_MAX_RANK], *ks[ST_MAX_RANK], *acc;
-  if (!dst) return false;
-  st_builder in = st_lower_loops(lc, &lc->b, 2 + sp, out->u.shaped.dims, true, ivs);
-  if (!in.block) return false;
-  /* Reduced dims: input channels of the group, then the kernel window. */
-  st_builder red = st_open_reduction(lc, &in, elem, 1 + sp, wd + 1, ks, &acc);
-  if (!red.block) return false;
-  st_value *ic = ks[0];
-  if (g.group > 1) {
-    st_value *grp = st_lower_binary(&red, &st_arith_divsi_def, ivs[1], st_lower_index(lc, wd[0] / g.group));
-    ic = st_lower_binary(&red, &st_arith_addi_def, st_lower_binary(&red, &st_arith_muli_def, grp,
-                                                                   st_lower_index(lc, wd[1])), ks[0]);
-  }
-  st_value *xi[ST_MAX_RANK] = {ivs[0], ic}, *wi[ST_MAX_RANK] = {ivs[1], ks[0]}, *inside = NULL;
-  for (unsigned s = 0; s < sp; s++) {
-    st_value *pos = st_conv_input_index(lc, &red, ivs[2 + s], ks[1 + s], g.strides[s], g.dilations[s], g.pads[s]);
-    wi[2 + s] = ks[1 + s];
-    xi[2 + s] = pos;
-    if (!g.pads[s] && !g.pads[s + sp]) continue; /* shape inference keeps unpadded positions inside */
-    /* Unsigned compare: a negative position wraps to a huge index. */
-    st_value *ok = st_lower_cmp(&red, &st_arith_cmpi_def, "ult", pos, st_lower_index(lc, xd[2 + s]));
-    xi[2 + s] = st_lower_select(&red, ok, pos, st_lower_index(lc, 0));
-    inside = inside ? st_lower_binary(&red, &st_arith_andi_def, inside, ok) : ok;
-  }
-  st_value *x = st_lower_load(&red, X, xi);
-  if (inside) x = st_lower_select(&red, inside, x, st_lower_const(&red, elem, 0));
-  st_value *p = st_lower_binary(&red, mul, x, st_lower_load(&red, W, wi));
-  if (!st_accumulate(&red, add, acc, p)) return false;
-  st_value *y = st_lower_load(&in, acc, NULL);
-  if (Bias) y = st_lower_binary(&in, add, y, st_lower_load(&in, Bias, &ivs[1]));
-  return st_lower_store(&in, y, dst, ivs);
+  if (!st_lower_arith_for(elem, 'a') || !st_type_is_float(elem))
+    return st_graph_lower_fail(op, d, "element type not supported yet");
+  st_value *Bias = op->num_operands > 2 ? lc->inputs[2] : NULL, *dst = st_lower_result(lc, 0);
+  st_lower_conv_nest n;
+  if (!dst || !st_lower_conv_direct(lc, &g, lc->inputs[0], lc->inputs[1], out, elem, NULL, NULL, &n)) return false;
+  st_value *y = n.acc;
+  if (Bias) y = st_lower_binary(&n.in, st_lower_arith_for(elem, 'a'), y, st_lower_load(&n.in, Bias, &n.ivs[1]));
+  return st_lower_store(&n.in, y, dst, n.ivs);
 }

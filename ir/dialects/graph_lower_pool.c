@@ -10,6 +10,10 @@
  * can leave the input; otherwise it counts, per window, the positions
  * inside the input (or, with count_include_pad, inside the padded input).
  * LpPool sums |x|^p (a padded position adds 0) and takes the p-th root.
+ * Max pooling also takes integer elements (from the type's lowest value)
+ * and returns MaxPool's Indices: an i64 scratch holds the flat input index
+ * of the first inside element, then of each strictly greater one, as the
+ * interpreter (-1 for a window wholly in the padding).
  * The window geometry is read back from the attributes and the result's
  * type, which shape inference already checked. */
 #include <math.h>
@@ -76,13 +80,35 @@ static st_value *st_lpool_math(st_builder *b, const char *fn, st_value *x, st_va
   return r;
 }
 
+/* MaxPool's index of input position q (inside) of plane (n, c), as i64:
+ * (n * C + c) * plane + the offset of q in the plane, row-major or (with
+ * storage_order = 1) column-major. */
+static st_value *st_pool_flat_index(st_lower_ctx *lc, st_builder *b, st_op *op, const st_lpool *g, st_value *const *ivs,
+                                    st_value *const *q) {
+  const st_dim *xd = st_op_operand(op, 0)->type->u.shaped.dims;
+  bool col_major = st_op_attr_int(op, "storage_order", 0) != 0;
+  int64_t plane = 1;
+  st_value *off = NULL;
+  for (unsigned k = 0; k < g->sp; k++) {
+    unsigned s = col_major ? g->sp - 1 - k : k; /* Horner from the slowest-varying dim */
+    if (off) off = st_lower_binary(b, &st_arith_muli_def, off, st_lower_index(lc, g->in[s]));
+    off = off ? st_lower_binary(b, &st_arith_addi_def, off, q[s]) : q[s];
+    plane *= g->in[s];
+  }
+  st_value *nc = st_lower_binary(b, &st_arith_muli_def, ivs[0], st_lower_index(lc, xd[1]));
+  nc = st_lower_binary(b, &st_arith_addi_def, nc, ivs[1]);
+  st_value *flat = st_lower_binary(b, &st_arith_muli_def, nc, st_lower_index(lc, plane));
+  flat = st_lower_binary(b, &st_arith_addi_def, flat, off);
+  return flat ? st_lower_op(b, &st_arith_cast_def, 1, &flat, st_type_scalar(b->module->ctx, ST_TY_I64)) : NULL;
+}
+
 static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind kind, bool global) {
   const st_type *xt = st_op_operand(op, 0)->type, *out = op->results[0].type, *elem = out->u.shaped.elem;
-  if (!st_type_is_float(elem) || !st_lower_arith_for(elem, 'a'))
+  bool is_float = st_type_is_float(elem);
+  if (!st_lower_arith_for(elem, 'a') || (!is_float && kind != ST_LPOOL_MAX))
     return st_graph_lower_fail(op, d, "element type not supported yet");
   if (xt->u.shaped.rank < 3 || xt->u.shaped.rank > ST_MAX_RANK) return st_graph_lower_fail(op, d, "expects (N, C, spatial...)");
-  for (unsigned r = 1; r < op->num_results; r++)
-    if (op->results[r].type->kind != ST_TY_NONE) return st_graph_lower_fail(op, d, "the Indices result is not lowered yet");
+  bool want_idx = kind == ST_LPOOL_MAX && op->num_results > 1 && op->results[1].type->kind == ST_TY_TENSOR;
   st_lpool g;
   if (!st_lpool_geom(op, global, &g, d)) return false;
   bool include_pad = st_op_attr_int(op, "count_include_pad", 0) != 0, any_check = false;
@@ -92,23 +118,30 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
   if (!dst) return false;
   st_builder in = st_lower_loops(lc, &lc->b, out->u.shaped.rank, out->u.shaped.dims, true, ivs);
   if (!in.block) return false;
-  double identity = kind == ST_LPOOL_MAX ? -INFINITY : 0.0;
+  /* max starts from the element type's lowest value */
+  unsigned w = st_type_bit_width(elem);
+  double identity = 0.0;
+  if (kind == ST_LPOOL_MAX) identity = is_float ? -INFINITY : st_type_is_unsigned(elem) ? 0.0 : -ldexp(1.0, (int)w - 1);
+  const char *greater = is_float ? "ogt" : st_type_is_unsigned(elem) ? "ugt" : "sgt";
   int64_t p = st_op_attr_int(op, "p", 2);
   bool count = kind == ST_LPOOL_AVG && any_check;
+  const st_type *i64 = st_type_scalar(in.module->ctx, ST_TY_I64);
   st_value *acc = st_lower_alloca(&in, elem), *cnt = count ? st_lower_alloca(&in, elem) : NULL;
+  st_value *best = want_idx ? st_lower_alloca(&in, i64) : NULL, *idx_dst = want_idx ? st_lower_result(lc, 1) : NULL;
   if (!acc || !st_lower_store(&in, st_lower_const(&in, elem, identity), acc, NULL) ||
-      (count && !st_lower_store(&in, st_lower_const(&in, elem, 0), cnt, NULL)))
+      (count && !st_lower_store(&in, st_lower_const(&in, elem, 0), cnt, NULL)) ||
+      (want_idx && (!idx_dst || !st_lower_store(&in, st_lower_const(&in, i64, -1), best, NULL))))
     return false;
   st_builder red = st_lower_loops(lc, &in, g.sp, g.kernel, false, ks);
   if (!red.block) return false;
-  st_value *xi[ST_MAX_RANK] = {ivs[0], ivs[1]}, *inside = NULL, *in_pad = NULL;
+  st_value *xi[ST_MAX_RANK] = {ivs[0], ivs[1]}, *inside = NULL, *in_pad = NULL, *q[ST_MAX_RANK];
   for (unsigned s = 0; s < g.sp; s++) {
     st_value *o = ivs[2 + s], *k = ks[s];
     if (g.strides[s] != 1) o = st_lower_binary(&red, &st_arith_muli_def, o, st_lower_index(lc, g.strides[s]));
     if (g.dil[s] != 1) k = st_lower_binary(&red, &st_arith_muli_def, k, st_lower_index(lc, g.dil[s]));
     st_value *pos = st_lower_binary(&red, &st_arith_addi_def, o, k);
     if (g.pad_begin[s]) pos = st_lower_binary(&red, &st_arith_subi_def, pos, st_lower_index(lc, g.pad_begin[s]));
-    xi[2 + s] = pos;
+    xi[2 + s] = q[s] = pos;
     if (!g.check[s]) continue;
     /* Unsigned compare: a position in the begin padding wraps to a huge index. */
     st_value *ok = st_lower_cmp(&red, &st_arith_cmpi_def, "ult", pos, st_lower_index(lc, g.in[s]));
@@ -125,9 +158,21 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
     x = p == 2 ? st_lower_binary(&red, &st_arith_mulf_def, x, x)
         : p == 1 ? st_lpool_math(&red, "abs", x, NULL)
                  : st_lpool_math(&red, "pow", st_lpool_math(&red, "abs", x, NULL), st_lower_const(&red, elem, (double)p));
-  st_value *next = kind == ST_LPOOL_MAX
-                       ? st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "ogt", x, a), x, a)
-                       : st_lower_binary(&red, st_lower_arith_for(elem, 'a'), a, x);
+  st_value *next;
+  if (kind != ST_LPOOL_MAX) {
+    next = st_lower_binary(&red, st_lower_arith_for(elem, 'a'), a, x);
+  } else {
+    st_value *take = st_lower_cmp(&red, is_float ? &st_arith_cmpf_def : &st_arith_cmpi_def, greater, x, a);
+    if (want_idx) { /* as the interpreter: the first inside element, then strictly greater ones */
+      st_value *b = st_lower_load(&red, best, NULL);
+      st_value *first = st_lower_cmp(&red, &st_arith_cmpi_def, "slt", b, st_lower_const(&red, i64, 0));
+      take = st_lower_binary(&red, &st_arith_ori_def, take, first);
+      if (inside) take = st_lower_binary(&red, &st_arith_andi_def, take, inside);
+      st_value *flat = st_pool_flat_index(lc, &red, op, &g, ivs, q);
+      if (!st_lower_store(&red, st_lower_select(&red, take, flat, b), best, NULL)) return false;
+    }
+    next = st_lower_select(&red, take, x, a);
+  }
   if (!st_lower_store(&red, next, acc, NULL)) return false;
   if (count) {
     st_value *one = st_lower_const(&red, elem, 1), *zero = st_lower_const(&red, elem, 0);
@@ -142,6 +187,7 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
                         count ? st_lower_load(&in, cnt, NULL) : st_lower_const(&in, elem, (double)window));
   if (kind == ST_LPOOL_LP && p != 1)
     y = p == 2 ? st_lpool_math(&in, "sqrt", y, NULL) : st_lpool_math(&in, "pow", y, st_lower_const(&in, elem, 1.0 / (double)p));
+  if (want_idx && !st_lower_store(&in, st_lower_load(&in, best, NULL), idx_dst, ivs)) return false;
   return st_lower_store(&in, y, dst, ivs);
 }
 

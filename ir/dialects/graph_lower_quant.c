@@ -1,7 +1,8 @@
 /* Lower hooks of linear quantisation and the integer matrix products:
  * QuantizeLinear, DequantizeLinear (per tensor, per axis, blocked),
- * DynamicQuantizeLinear, MatMulInteger and QLinearMatMul, following the
- * interpreter (graph_reduce_quant.c, graph_reduce_qmath.c) step by step:
+ * DynamicQuantizeLinear, MatMulInteger, QLinearMatMul, ConvInteger and
+ * QLinearConv, following the interpreter (graph_reduce_quant.c,
+ * graph_reduce_qmath.c) step by step:
  *
  * - quantise: x / scale in f32 (f64 for f64 inputs), then for an integer
  *   result roundeven, + zero point, NaN -> 0, clamped to the result's range
@@ -16,7 +17,9 @@
  * - integer products accumulate (a - a_zp) * (b - b_zp) in i64 (a scratch
  *   slot) over a parallel nest of the result (numpy batching, a broadcast
  *   batch dim reads index 0); QLinearMatMul requantises with the multiplier
- *   rounded to the scales' type twice, as the reference. */
+ *   rounded to the scales' type twice, as the reference;
+ * - ConvInteger and QLinearConv reuse the float convolution's direct nest
+ *   (st_lower_conv_direct) with an i32 sum and the same requantisation. */
 #include <math.h>
 #include <string.h>
 
@@ -173,6 +176,21 @@ static st_value *st_lq_param(st_lower_ctx *lc, st_builder *b, st_value *p, st_va
   return st_lq_cast(b, st_lower_load(b, p, idx), t);
 }
 
+/* The interpreter's requantisation of sum s (f64):
+ * mult = round_se(round_se(a_s[i] * b_s[j]) / y_s) in the scales' type se,
+ * then sat(rint(s * mult + y_zp)) in the result type oe. */
+static st_value *st_lq_requant(st_lower_ctx *lc, st_builder *b, st_value *s, st_value *a_s, st_value *i, st_value *b_s,
+                               st_value *j, st_value *y_s, st_value *y_zp, const st_type *oe) {
+  const st_type *f64 = st_lq_f64(b), *se = a_s->type->u.shaped.elem;
+  st_value *as = st_lq_param(lc, b, a_s, i, f64), *bs = st_lq_param(lc, b, b_s, j, f64);
+  st_value *ys = st_lq_param(lc, b, y_s, NULL, f64), *yz = st_lq_param(lc, b, y_zp, NULL, f64);
+  st_value *mult = st_lq_cast(b, st_lq_cast(b, st_lower_binary(b, &st_arith_mulf_def, as, bs), se), f64);
+  mult = st_lq_cast(b, st_lq_cast(b, st_lower_binary(b, &st_arith_divf_def, mult, ys), se), f64);
+  st_value *v = st_lower_binary(b, &st_arith_addf_def, st_lower_binary(b, &st_arith_mulf_def, s, mult), yz);
+  v = st_lq_math(b, "round", v);
+  return v ? st_lq_saturate_int(b, v, oe) : NULL;
+}
+
 bool st_graph_lower_qmatmul(st_op *op, st_lower_ctx *lc, st_diag *d) {
   bool ql = op->def == &st_graph_qlinear_matmul_def;
   unsigned ia = 0, ib = ql ? 3 : 1, iaz = 2, ibz = ql ? 5 : 3;
@@ -211,13 +229,34 @@ bool st_graph_lower_qmatmul(st_op *op, st_lower_ctx *lc, st_diag *d) {
     return false;
   st_value *s = st_lower_load(&in, acc, NULL);
   if (!ql) return st_lower_store(&in, st_lq_cast(&in, s, oe), dst, ivs);
-  /* mult = round_se(round_se(a_s[m] * b_s[n]) / y_s); y = sat(rint(acc * mult + y_zp)) */
-  const st_type *se = lc->inputs[1]->type->u.shaped.elem;
-  st_value *as = st_lq_param(lc, &in, lc->inputs[1], m, f64), *bs = st_lq_param(lc, &in, lc->inputs[4], n, f64);
-  st_value *ys = st_lq_param(lc, &in, lc->inputs[6], NULL, f64), *yz = st_lq_param(lc, &in, lc->inputs[7], NULL, f64);
-  st_value *mult = st_lq_cast(&in, st_lq_cast(&in, st_lower_binary(&in, &st_arith_mulf_def, as, bs), se), f64);
-  mult = st_lq_cast(&in, st_lq_cast(&in, st_lower_binary(&in, &st_arith_divf_def, mult, ys), se), f64);
-  st_value *v = st_lower_binary(&in, &st_arith_addf_def, st_lower_binary(&in, &st_arith_mulf_def, st_lq_cast(&in, s, f64), mult), yz);
-  v = st_lq_math(&in, "round", v);
-  return v && st_lower_store(&in, st_lq_saturate_int(&in, v, oe), dst, ivs);
+  st_value *v = st_lq_requant(lc, &in, st_lq_cast(&in, s, f64), lc->inputs[1], m, lc->inputs[4], n, lc->inputs[6],
+                              lc->inputs[7], oe);
+  return v && st_lower_store(&in, v, dst, ivs);
+}
+
+/* ---- ConvInteger (x, w, x_zp?, w_zp?) and QLinearConv (x, x_s, x_zp, w, w_s, w_zp, y_s, y_zp, B?) ----
+ * The direct convolution nest of graph_lower_linalg.c summing
+ * (x - x_zp) * (w - w_zp[m]) in i32 (the interpreter's i64 sum agrees
+ * while it fits in 32 bits; ConvInteger's i32 result wraps alike), then
+ * for QLinearConv (acc + B[m]) requantised as QLinearMatMul. */
+bool st_graph_lower_qconv(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  bool ql = op->def == &st_graph_qlinear_conv_def;
+  unsigned iw = ql ? 3 : 1, ixz = 2, iwz = ql ? 5 : 3;
+  st_value *X = lc->inputs[0], *W = lc->inputs[iw];
+  st_value *xz = lc->num_inputs > ixz ? lc->inputs[ixz] : NULL, *wz = lc->num_inputs > iwz ? lc->inputs[iwz] : NULL;
+  const st_type *out = op->results[0].type, *oe = out->u.shaped.elem;
+  st_conv_geom g;
+  st_dim dims[ST_MAX_RANK];
+  if (!st_qconv_geom(op, X->type, W->type, &g, dims, d)) return false;
+  st_value *dst = st_lower_result(lc, 0);
+  const st_type *i32 = st_type_scalar(lc->b.module->ctx, ST_TY_I32), *f64 = st_lq_f64(&lc->b);
+  st_lower_conv_nest n;
+  if (!dst || !st_lower_conv_direct(lc, &g, X, W, out, i32, xz, wz, &n)) return false;
+  st_value *s = n.acc, *m = n.ivs[1];
+  if (!ql) return st_lower_store(&n.in, st_lq_cast(&n.in, s, oe), dst, n.ivs);
+  st_value *B = lc->num_inputs > 8 ? lc->inputs[8] : NULL;
+  if (B) s = st_lower_binary(&n.in, &st_arith_addi_def, s, st_lq_param(lc, &n.in, B, m, i32));
+  st_value *v = st_lq_requant(lc, &n.in, st_lq_cast(&n.in, s, f64), lc->inputs[1], NULL, lc->inputs[4], m, lc->inputs[6],
+                              lc->inputs[7], oe);
+  return v && st_lower_store(&n.in, v, dst, n.ivs);
 }

@@ -22,6 +22,16 @@ extern const st_op_def st_graph_grid_sample_def, st_graph_affine_grid_def, st_gr
 /* detection (graph_nn_detect.c); non_max_suppression carries its result type */
 extern const st_op_def st_graph_deform_conv_def, st_graph_roi_align_def, st_graph_non_max_suppression_def;
 
+/* DeformConv's geometry (graph_nn_detect.c), checked: the dims of X (N, C,
+ * H, W), W (M, C/group, kh, kw) and the result (oh, ow), offset_group, and
+ * group / strides / dilations / pads as st_conv_read_attrs reads them.  The
+ * operands are 3 to 5 shaped values (tensors, or the lowering's memrefs). */
+typedef struct st_dc {
+  int64_t N, C, H, W, M, kh, kw, oh, ow, ogroup;
+  st_conv_geom conv;
+} st_dc;
+bool st_dc_geom(st_op *op, st_dc *g, st_diag *d);
+
 /* ---- helpers shared by graph_nn*.c ---- */
 /* Reads the constant integer operand i (rank 0 or 1) into out[0..*n);
  * diagnostic naming the op when it is not constant or has more than max

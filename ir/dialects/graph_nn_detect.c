@@ -19,38 +19,25 @@
 
 /* ---- graph.deform_conv: X, W, offset, [B], [mask] (2-D) ---- */
 
-typedef struct st_dc {
-  int64_t N, C, H, W, M, kh, kw, oh, ow, group, ogroup;
-  int64_t strides[2], dil[2], pads[4];
-} st_dc;
-
-static bool st_dc_geom(st_op *op, st_dc *g, st_diag *d) {
-  if (!st_graph_min_operands(op, 3, d) || op->num_operands > 5) {
-    st_diag_error(d, op->loc, "'graph.deform_conv' op takes 3 to 5 operands");
-    return false;
-  }
-  for (unsigned i = 0; i < op->num_operands; i++)
-    if (st_graph_has_operand(op, i) && !st_graph_expect_tensor(op, i, d)) return false;
+bool st_dc_geom(st_op *op, st_dc *g, st_diag *d) {
   const st_type *x = st_op_operand(op, 0)->type, *w = st_op_operand(op, 1)->type, *o = st_op_operand(op, 2)->type;
   if (x->u.shaped.rank != 4 || w->u.shaped.rank != 4 || !st_type_is_float(x->u.shaped.elem) ||
       w->u.shaped.elem != x->u.shaped.elem)
     return st_graph_type_error(op, d, "supports 2-D float input (N, C, H, W) and weight (M, C/group, kH, kW)", x);
   const st_dim *xd = x->u.shaped.dims, *wd = w->u.shaped.dims;
   g->N = xd[0], g->C = xd[1], g->H = xd[2], g->W = xd[3], g->M = wd[0], g->kh = wd[2], g->kw = wd[3];
-  g->group = st_op_attr_int(op, "group", 1);
   g->ogroup = st_op_attr_int(op, "offset_group", 1);
-  if (!st_graph_int_array(op, "strides", 2, 1, g->strides, d) || !st_graph_int_array(op, "dilations", 2, 1, g->dil, d) ||
-      !st_graph_int_array(op, "pads", 4, 0, g->pads, d))
-    return false;
-  bool ok = g->group > 0 && g->ogroup > 0 && g->C % g->group == 0 && g->C % g->ogroup == 0 && g->M % g->group == 0 &&
-            wd[1] * g->group == g->C && g->kh > 0 && g->kw > 0;
-  for (int i = 0; i < 2; i++) ok = ok && g->strides[i] > 0 && g->dil[i] > 0 && g->pads[i] >= 0 && g->pads[i + 2] >= 0;
+  if (!st_conv_read_attrs(op, 2, &g->conv, d)) return false;
+  const int64_t *strides = g->conv.strides, *dil = g->conv.dilations, *pads = g->conv.pads, group = g->conv.group;
+  bool ok = group > 0 && g->ogroup > 0 && g->C % group == 0 && g->C % g->ogroup == 0 && g->M % group == 0 &&
+            wd[1] * group == g->C && g->kh > 0 && g->kw > 0;
+  for (int i = 0; i < 2; i++) ok = ok && strides[i] > 0 && dil[i] > 0 && pads[i] >= 0 && pads[i + 2] >= 0;
   if (!ok) {
     st_diag_error(d, op->loc, "'graph.deform_conv' op has inconsistent channels, groups, strides, dilations or pads");
     return false;
   }
-  g->oh = (g->H + g->pads[0] + g->pads[2] - (g->dil[0] * (g->kh - 1) + 1)) / g->strides[0] + 1;
-  g->ow = (g->W + g->pads[1] + g->pads[3] - (g->dil[1] * (g->kw - 1) + 1)) / g->strides[1] + 1;
+  g->oh = (g->H + pads[0] + pads[2] - (dil[0] * (g->kh - 1) + 1)) / strides[0] + 1;
+  g->ow = (g->W + pads[1] + pads[3] - (dil[1] * (g->kw - 1) + 1)) / strides[1] + 1;
   if (g->oh <= 0 || g->ow <= 0) {
     st_diag_error(d, op->loc, "'graph.deform_conv' op kernel is larger than the padded input");
     return false;
@@ -72,6 +59,12 @@ static bool st_dc_geom(st_op *op, st_dc *g, st_diag *d) {
 }
 
 static bool st_dc_infer(st_op *op, st_context *ctx, const st_type **results, st_diag *d) {
+  if (!st_graph_min_operands(op, 3, d) || op->num_operands > 5) {
+    st_diag_error(d, op->loc, "'graph.deform_conv' op takes 3 to 5 operands");
+    return false;
+  }
+  for (unsigned i = 0; i < op->num_operands; i++)
+    if (st_graph_has_operand(op, i) && !st_graph_expect_tensor(op, i, d)) return false;
   st_dc g;
   if (!st_dc_geom(op, &g, d)) return false;
   st_dim dims[4] = {g.N, g.M, g.oh, g.ow};
@@ -96,7 +89,8 @@ static bool st_dc_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag
   if (!st_dc_geom(op, &g, d)) return false;
   const st_type *e = st_type_elem(in[0].type);
   bool has_b = st_graph_has_operand(op, 3), has_m = st_graph_has_operand(op, 4);
-  int64_t Cg = g.C / g.group, Mg = g.M / g.group, Co = g.C / g.ogroup, K = g.kh * g.kw, P = g.oh * g.ow;
+  const st_conv_geom *cg = &g.conv;
+  int64_t Cg = g.C / cg->group, Mg = g.M / cg->group, Co = g.C / g.ogroup, K = g.kh * g.kw, P = g.oh * g.ow;
   for (int64_t n = 0; n < g.N; n++)
     for (int64_t m = 0; m < g.M; m++)
       for (int64_t oy = 0; oy < g.oh; oy++)
@@ -108,8 +102,10 @@ static bool st_dc_interp(st_op *op, const st_tensor *in, st_tensor *out, st_diag
             for (int64_t k = 0; k < K; k++) {
               int64_t ky = k / g.kw, kx = k % g.kw;
               int64_t oi = ((n * g.ogroup + og) * 2 * K + 2 * k) * P + pix;
-              double y = (double)(oy * g.strides[0] - g.pads[0] + ky * g.dil[0]) + st_elem_load_f(e, in[2].data, oi);
-              double x = (double)(ox * g.strides[1] - g.pads[1] + kx * g.dil[1]) + st_elem_load_f(e, in[2].data, oi + P);
+              double y = (double)(oy * cg->strides[0] - cg->pads[0] + ky * cg->dilations[0]) +
+                         st_elem_load_f(e, in[2].data, oi);
+              double x = (double)(ox * cg->strides[1] - cg->pads[1] + kx * cg->dilations[1]) +
+                         st_elem_load_f(e, in[2].data, oi + P);
               double mask = has_m ? st_elem_load_f(st_type_elem(in[4].type), in[4].data, ((n * g.ogroup + og) * K + k) * P + pix) : 1;
               double v = st_dc_sample(e, in[0].data, n * g.C + ci, g.H, g.W, y, x);
               acc += st_elem_load_f(e, in[1].data, (m * Cg + c) * K + k) * mask * v;
@@ -313,6 +309,7 @@ const st_op_def st_graph_deform_conv_def = {
     .name = "graph.deform_conv", .summary = "2-D deformable convolution (offsets, optional mask; strides, pads, dilations, group, offset_group)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_dc_infer, .interpret = st_dc_interp,
+    .lower = st_graph_lower_deform_conv,
 };
 const st_op_def st_graph_roi_align_def = {
     .name = "graph.roi_align", .summary = "bilinear avg/max pooling of regions of interest (output_height/width, sampling_ratio, spatial_scale)",

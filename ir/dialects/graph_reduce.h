@@ -54,6 +54,11 @@ double st_quant_round(const st_type *elem, double v);
 /* Whether `elem` can hold quantised values (int4..int32, float8). */
 bool st_quant_is_storage(const st_type *elem);
 
+/* graph_reduce_qmath.c: the geometry of ConvInteger / QLinearConv's x (N,
+ * C, spatial...) and w (M, C/group, kernel...), auto_pad resolved into
+ * explicit pads; fills the result dims. */
+bool st_qconv_geom(st_op *op, const st_type *x, const st_type *w, st_conv_geom *g, st_dim *dims, st_diag *d);
+
 /* log-softmax of `n` doubles at stride 1 (in place); shared with the loss. */
 void st_reduce_log_softmax(double *v, int64_t n);
 

@@ -191,9 +191,7 @@ static bool st_interp_qlinear_matmul(st_op *op, const st_tensor *in, st_tensor *
 
 /* ---- convolutions ---- */
 
-/* Geometry of x (N, C, spatial...) and w (M, C/group, kernel...), with
- * auto_pad resolved into explicit pads; fills the result dims. */
-static bool st_qconv_geom(st_op *op, const st_type *x, const st_type *w, st_conv_geom *g, st_dim *dims, st_diag *d) {
+bool st_qconv_geom(st_op *op, const st_type *x, const st_type *w, st_conv_geom *g, st_dim *dims, st_diag *d) {
   unsigned r = x->u.shaped.rank;
   if (r < 3 || r > ST_MAX_RANK || w->u.shaped.rank != r)
     return st_graph_type_error(op, d, "expects input and weight of equal rank 3 to 8", r < 3 ? x : w);
@@ -365,9 +363,11 @@ const st_op_def st_graph_conv_integer_def = {
     .name = "graph.conv_integer", .summary = "int32 convolution of (x - x_zero_point) and (w - w_zero_point)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_conv_integer_infer, .interpret = st_interp_conv_integer,
+    .lower = st_graph_lower_qconv,
 };
 const st_op_def st_graph_qlinear_conv_def = {
     .name = "graph.qlinear_conv", .summary = "quantised convolution requantised to y_scale and y_zero_point (bias B?)",
     .num_operands = ST_VARIADIC, .num_results = 1, .traits = ST_TRAIT_PURE,
     .infer_types = st_qlinear_conv_infer, .interpret = st_interp_qlinear_conv,
+    .lower = st_graph_lower_qconv,
 };
