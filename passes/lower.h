@@ -62,6 +62,14 @@ st_value *st_lower_load(st_builder *b, st_value *buf, st_value *const *idx);
 bool st_lower_store(st_builder *b, st_value *v, st_value *buf, st_value *const *idx);
 /* A rank-0 scratch buffer (mem.alloca) at b, for a reduction's accumulator. */
 st_value *st_lower_alloca(st_builder *b, const st_type *elem);
+/* A workspace buffer (mem.alloc) of elem and dims at lc->b. */
+st_value *st_lower_alloc(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims);
+/* buf as a contiguous memref of dims with its element type (mem.view at lc->b); buf itself when it already is. */
+st_value *st_lower_view(st_lower_ctx *lc, st_value *buf, unsigned rank, const st_dim *dims);
+/* v converted to t (arith.cast at b); v itself when it already has type t, NULL when v is NULL. */
+st_value *st_lower_cast(st_builder *b, st_value *v, const st_type *t);
+/* arith.math {fn} of x, or of (x, y) when y is non-NULL; NULL when x is NULL or fn's arity differs. */
+st_value *st_lower_math(st_builder *b, const char *fn, st_value *x, st_value *y);
 /* Opens n nested loops over [0, dims[k]) at *b (loop.parallel when
  * `parallel`, else loop.for); ivs[k] receives each induction variable and
  * the returned builder inserts at the end of the innermost body.  On out of

@@ -1,7 +1,8 @@
 /* Helpers the graph ops' lower hooks share (declared in passes/lower.h):
- * buffers for results, index constants kept once per function, loop nests,
- * loads, stores and copies.  They live beside the hooks in the IR library
- * because the hooks are part of the op tables. */
+ * buffers for results and workspaces, views, index constants kept once per
+ * function, loop nests, loads, stores, casts, math calls and copies.  They
+ * live beside the hooks in the IR library because the hooks are part of the
+ * op tables. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,11 +24,10 @@ st_value *st_lower_op(st_builder *b, const st_op_def *def, unsigned n, st_value 
 st_value *st_lower_result(st_lower_ctx *lc, unsigned i) {
   if (lc->outputs[i]) return lc->outputs[i];
   st_op *op = lc->b.before;
-  const st_type *t = st_lower_memref_type(lc->b.module->ctx, op->results[i].type);
-  st_op_state s = {.def = &st_mem_alloc_def, .num_results = 1, .result_types = &t};
-  st_op *a = st_builder_create(&lc->b, &s);
-  if (a) a->results[0].name = op->results[i].name; /* the buffer keeps the tensor's name in dumps */
-  return lc->outputs[i] = a ? &a->results[0] : NULL;
+  const st_type *t = op->results[i].type;
+  st_value *a = st_lower_alloc(lc, t->u.shaped.elem, t->u.shaped.rank, t->u.shaped.dims);
+  if (a) a->name = op->results[i].name; /* the buffer keeps the tensor's name in dumps */
+  return lc->outputs[i] = a;
 }
 
 st_value *st_lower_index(st_lower_ctx *lc, int64_t v) {
@@ -107,6 +107,30 @@ st_value *st_lower_alloca(st_builder *b, const st_type *elem) {
   st_op_state s = {.def = &st_mem_alloca_def, .num_results = 1, .result_types = &t};
   st_op *op = st_builder_create(b, &s);
   return op ? &op->results[0] : NULL;
+}
+
+st_value *st_lower_alloc(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims) {
+  const st_type *t = st_type_memref(lc->b.module->ctx, elem, rank, dims, NULL, 0, 0);
+  return t ? st_lower_op(&lc->b, &st_mem_alloc_def, 0, NULL, t) : NULL;
+}
+
+st_value *st_lower_view(st_lower_ctx *lc, st_value *buf, unsigned rank, const st_dim *dims) {
+  const st_type *t = buf ? st_type_memref(lc->b.module->ctx, buf->type->u.shaped.elem, rank, dims, NULL, 0, 0) : NULL;
+  if (!t) return NULL;
+  return t == buf->type ? buf : st_lower_op(&lc->b, &st_mem_view_def, 1, &buf, t);
+}
+
+st_value *st_lower_cast(st_builder *b, st_value *v, const st_type *t) {
+  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
+}
+
+st_value *st_lower_math(st_builder *b, const char *fn, st_value *x, st_value *y) {
+  unsigned arity;
+  if (!x || !st_arith_math_arity(fn, &arity) || arity != (y ? 2u : 1u)) return NULL;
+  st_value *ops[2] = {x, y};
+  st_value *r = st_lower_op(b, &st_arith_math_def, arity, ops, NULL);
+  if (r && !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
+  return r;
 }
 
 st_builder st_lower_loops(st_lower_ctx *lc, st_builder *b, unsigned n, const st_dim *dims, bool parallel,

@@ -19,7 +19,6 @@
  *   after the mask (2) or the probabilities (3), stored where it is made.
  * - Y[b, h, i, :] = sum_j p[j] * v[j, :], one sequential sweep per feature. */
 #include <math.h>
-#include <string.h>
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
@@ -29,29 +28,6 @@ typedef struct st_la {
   bool three_d;
   int64_t B, Hq, Hkv, Sq, Skv, Spast, Stot, D, Dv;
 } st_la;
-
-static st_value *st_la_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
-static st_value *st_la_math(st_builder *b, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (r && !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
-
-static st_value *st_la_view(st_lower_ctx *lc, st_value *buf, unsigned rank, const st_dim *dims) {
-  if (!buf) return NULL;
-  const st_type *t = st_type_memref(lc->b.module->ctx, buf->type->u.shaped.elem, rank, dims, NULL, 0, 0);
-  return t == buf->type ? buf : st_lower_op(&lc->b, &st_mem_view_def, 1, &buf, t);
-}
-
-static st_value *st_la_alloc(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims) {
-  const st_type *t = st_type_memref(lc->b.module->ctx, elem, rank, dims, NULL, 0, 0);
-  st_op_state s = {.def = &st_mem_alloc_def, .num_results = 1, .result_types = &t};
-  st_op *a = st_builder_create(&lc->b, &s);
-  return a ? &a->results[0] : NULL;
-}
 
 /* The index of (batch, head, position, feature) in a 4-D buffer that is
  * (B, H, S, X), or (B, S, H, X) when seq_major (a viewed 3-D input). */
@@ -87,7 +63,8 @@ static bool st_la_present(st_lower_ctx *lc, const st_la *g, st_value *past, st_v
   if (past) {
     st_dim dims[4] = {g->B, g->Hkv, g->Spast, width};
     st_builder in = st_lower_loops(lc, &lc->b, 4, dims, true, ivs);
-    if (!in.block || !st_lower_store(&in, st_la_cast(&in, st_lower_load(&in, past, ivs), dst->type->u.shaped.elem), dst, ivs))
+    if (!in.block ||
+        !st_lower_store(&in, st_lower_cast(&in, st_lower_load(&in, past, ivs), dst->type->u.shaped.elem), dst, ivs))
       return false;
   }
   st_dim dims[4] = {g->B, g->Hkv, g->Skv, width};
@@ -96,7 +73,7 @@ static bool st_la_present(st_lower_ctx *lc, const st_la *g, st_value *past, st_v
   st_la_idx(g->three_d, ivs[0], ivs[1], ivs[2], ivs[3], si);
   st_value *j = g->Spast ? st_lower_binary(&in, &st_arith_addi_def, ivs[2], st_lower_index(lc, g->Spast)) : ivs[2];
   st_la_idx(false, ivs[0], ivs[1], j, ivs[3], di);
-  return st_lower_store(&in, st_la_cast(&in, st_lower_load(&in, cur, si), dst->type->u.shaped.elem), dst, di);
+  return st_lower_store(&in, st_lower_cast(&in, st_lower_load(&in, cur, si), dst->type->u.shaped.elem), dst, di);
 }
 
 /* The buffer keys (or values) are read from, and whether it is seq-major. */
@@ -105,7 +82,7 @@ static st_value *st_la_kv(st_lower_ctx *lc, st_op *op, const st_la *g, unsigned 
   bool want = op->num_results > res && op->results[res].type->kind == ST_TY_TENSOR;
   st_value *past = lc->num_inputs > past_i ? lc->inputs[past_i] : NULL;
   st_dim cd[4] = {g->B, g->three_d ? g->Skv : g->Hkv, g->three_d ? g->Hkv : g->Skv, width};
-  st_value *cur = st_la_view(lc, lc->inputs[cur_i], 4, cd);
+  st_value *cur = st_lower_view(lc, lc->inputs[cur_i], 4, cd);
   if (!cur) return NULL;
   if (!want && !past) {
     *seq_major = g->three_d;
@@ -113,7 +90,7 @@ static st_value *st_la_kv(st_lower_ctx *lc, st_op *op, const st_la *g, unsigned 
   }
   *seq_major = false;
   st_dim pd[4] = {g->B, g->Hkv, g->Stot, width};
-  st_value *dst = want ? st_lower_result(lc, res) : st_la_alloc(lc, cur->type->u.shaped.elem, 4, pd);
+  st_value *dst = want ? st_lower_result(lc, res) : st_lower_alloc(lc, cur->type->u.shaped.elem, 4, pd);
   return dst && st_la_present(lc, g, past, cur, width, dst) ? dst : NULL;
 }
 
@@ -141,8 +118,8 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_dim qdims[4] = {g.B, g.three_d ? g.Sq : g.Hq, g.three_d ? g.Hq : g.Sq, g.D};
   st_dim ydims[4] = {g.B, g.three_d ? g.Sq : g.Hq, g.three_d ? g.Hq : g.Sq, g.Dv};
   st_dim rdims[4] = {g.B, g.Hq, g.Sq, g.Stot};
-  st_value *q = st_la_view(lc, lc->inputs[0], 4, qdims), *y = st_la_view(lc, ydst, 4, ydims);
-  st_value *row = st_la_alloc(lc, f64, 4, rdims);
+  st_value *q = st_lower_view(lc, lc->inputs[0], 4, qdims), *y = st_lower_view(lc, ydst, 4, ydims);
+  st_value *row = st_lower_alloc(lc, f64, 4, rdims);
   if (!q || !y || !row) return false;
 
   /* ---- per (b, h, i) ---- */
@@ -160,7 +137,7 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *valid = NULL, *limit = NULL;
   if (nonpad) {
     st_value *zi = st_lower_index(lc, 0);
-    valid = st_la_cast(&in, st_lower_load(&in, nonpad, nonpad->type->u.shaped.rank ? &b : &zi), index);
+    valid = st_lower_cast(&in, st_lower_load(&in, nonpad, nonpad->type->u.shaped.rank ? &b : &zi), index);
   }
   if (causal) {
     st_value *off = has_past || !nonpad ? st_lower_index(lc, g.Spast)
@@ -174,9 +151,9 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder lx = st_lower_loops(lc, &l1, 1, &g.D, false, &x);
   if (!lx.block) return false;
   st_la_idx(g.three_d, b, h, i, x, idx);
-  st_value *qv = st_la_cast(&lx, st_lower_load(&lx, q, idx), f64);
+  st_value *qv = st_lower_cast(&lx, st_lower_load(&lx, q, idx), f64);
   st_la_idx(kseq, b, hk, j, x, idx);
-  st_value *kv = st_la_cast(&lx, st_lower_load(&lx, keys, idx), f64);
+  st_value *kv = st_lower_cast(&lx, st_lower_load(&lx, keys, idx), f64);
   if (!st_lower_store(&lx, st_lower_binary(&lx, &st_arith_addf_def, st_lower_load(&lx, acc, NULL),
                                            st_lower_binary(&lx, &st_arith_mulf_def, qv, kv)), acc, NULL))
     return false;
@@ -185,7 +162,8 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   ri[0] = b, ri[1] = h, ri[2] = i, ri[3] = j;
   if (softcap > 0) {
     st_value *c = st_lower_const(&l1, f64, softcap);
-    s = st_lower_binary(&l1, &st_arith_mulf_def, c, st_la_math(&l1, "tanh", st_lower_binary(&l1, &st_arith_divf_def, s, c)));
+    s = st_lower_binary(&l1, &st_arith_mulf_def, c,
+                        st_lower_math(&l1, "tanh", st_lower_binary(&l1, &st_arith_divf_def, s, c), NULL));
     if (mode == 1) qkv = s;
   }
   st_value *masked = NULL, *bias = zero;
@@ -209,7 +187,7 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
       st_value *off = st_lower_binary(&l1, &st_arith_xori_def, m, st_lower_const(&l1, i1, 1));
       masked = masked ? st_lower_binary(&l1, &st_arith_ori_def, masked, off) : off;
     } else {
-      bias = st_la_cast(&l1, m, f64);
+      bias = st_lower_cast(&l1, m, f64);
     }
   }
   if (nonpad) {
@@ -223,7 +201,7 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (masked) bias = st_lower_select(&l1, masked, ninf, bias);
   if (masked || mask) s = st_lower_binary(&l1, &st_arith_addf_def, s, bias);
   if (mode == 2) qkv = s;
-  if (qk && mode <= 2 && !st_lower_store(&l1, st_la_cast(&l1, qkv, qk->type->u.shaped.elem), qk, ri)) return false;
+  if (qk && mode <= 2 && !st_lower_store(&l1, st_lower_cast(&l1, qkv, qk->type->u.shaped.elem), qk, ri)) return false;
   st_value *m0 = st_lower_load(&l1, mx, NULL);
   if (!st_lower_store(&l1, s, row, ri) ||
       !st_lower_store(&l1, st_lower_select(&l1, st_lower_cmp(&l1, &st_arith_cmpf_def, "ogt", s, m0), s, m0), mx, NULL))
@@ -236,7 +214,7 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *m2 = st_lower_load(&l2, mx, NULL), *empty = st_lower_cmp(&l2, &st_arith_cmpf_def, "oeq", m2, ninf);
   /* max 0 for an empty row, so exp never sees -inf - -inf */
   st_value *sh = st_lower_binary(&l2, &st_arith_subf_def, st_lower_load(&l2, row, ri), st_lower_select(&l2, empty, zero, m2));
-  st_value *e = st_lower_select(&l2, empty, zero, st_la_math(&l2, "exp", sh));
+  st_value *e = st_lower_select(&l2, empty, zero, st_lower_math(&l2, "exp", sh, NULL));
   if (!st_lower_store(&l2, e, row, ri) ||
       !st_lower_store(&l2, st_lower_binary(&l2, &st_arith_addf_def, st_lower_load(&l2, sum, NULL), e), sum, NULL))
     return false;
@@ -249,7 +227,7 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *p = st_lower_select(&l3, st_lower_cmp(&l3, &st_arith_cmpf_def, "ogt", sm, zero),
                                 st_lower_binary(&l3, &st_arith_divf_def, r, sm), r);
   if (!st_lower_store(&l3, p, row, ri)) return false;
-  if (qk && mode == 3 && !st_lower_store(&l3, st_la_cast(&l3, p, qk->type->u.shaped.elem), qk, ri)) return false;
+  if (qk && mode == 3 && !st_lower_store(&l3, st_lower_cast(&l3, p, qk->type->u.shaped.elem), qk, ri)) return false;
 
   /* Y = P V */
   st_builder ly = st_lower_loops(lc, &in, 1, &g.Dv, false, &x);
@@ -258,11 +236,11 @@ bool st_graph_lower_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!lj.block) return false;
   ri[3] = j;
   st_la_idx(vseq, b, hk, j, x, idx);
-  st_value *vv = st_la_cast(&lj, st_lower_load(&lj, vals, idx), f64);
+  st_value *vv = st_lower_cast(&lj, st_lower_load(&lj, vals, idx), f64);
   if (!st_lower_store(&lj, st_lower_binary(&lj, &st_arith_addf_def, st_lower_load(&lj, acc, NULL),
                                            st_lower_binary(&lj, &st_arith_mulf_def, st_lower_load(&lj, row, ri), vv)),
                       acc, NULL))
     return false;
   st_la_idx(g.three_d, b, h, i, x, idx);
-  return st_lower_store(&ly, st_la_cast(&ly, st_lower_load(&ly, acc, NULL), oe), y, idx);
+  return st_lower_store(&ly, st_lower_cast(&ly, st_lower_load(&ly, acc, NULL), oe), y, idx);
 }

@@ -21,31 +21,6 @@
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
 
-static st_value *st_ax_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
-static st_value *st_ax_math(st_builder *b, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (r && !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
-
-/* buf seen with another contiguous shape of the same element count. */
-static st_value *st_ax_view(st_lower_ctx *lc, st_value *buf, unsigned rank, const st_dim *dims) {
-  if (!buf) return NULL;
-  const st_type *t = st_type_memref(lc->b.module->ctx, buf->type->u.shaped.elem, rank, dims, NULL, 0, 0);
-  return t == buf->type ? buf : st_lower_op(&lc->b, &st_mem_view_def, 1, &buf, t);
-}
-
-/* A workspace buffer (mem.alloc) at lc->b. */
-static st_value *st_ax_alloc(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims) {
-  const st_type *t = st_type_memref(lc->b.module->ctx, elem, rank, dims, NULL, 0, 0);
-  st_op_state s = {.def = &st_mem_alloc_def, .num_results = 1, .result_types = &t};
-  st_op *a = st_builder_create(&lc->b, &s);
-  return a ? &a->results[0] : NULL;
-}
-
 /* *acc += x * y, all f64. */
 static bool st_ax_mac(st_builder *b, st_value *acc, st_value *x, st_value *y) {
   st_value *p = st_lower_binary(b, &st_arith_mulf_def, x, y);
@@ -91,11 +66,11 @@ bool st_graph_lower_linear_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   const st_type *oe = odst->type->u.shaped.elem, *pe = pdst->type->u.shaped.elem;
   st_dim qd[4] = {g.B, g.T, g.Hq, g.dk}, kd[4] = {g.B, g.T, g.Hkv, g.dk}, vd[4] = {g.B, g.T, g.Hkv, g.dv};
   st_dim od[4] = {g.B, g.T, g.Hq, g.dv}, sd[4] = {g.B, g.Hkv, g.dk, g.dv}, td[3] = {g.B, g.Hkv, g.dv};
-  st_value *q = st_ax_view(lc, lc->inputs[0], 4, qd), *k = st_ax_view(lc, lc->inputs[1], 4, kd);
-  st_value *v = st_ax_view(lc, lc->inputs[2], 4, vd), *out = st_ax_view(lc, odst, 4, od);
+  st_value *q = st_lower_view(lc, lc->inputs[0], 4, qd), *k = st_lower_view(lc, lc->inputs[1], 4, kd);
+  st_value *v = st_lower_view(lc, lc->inputs[2], 4, vd), *out = st_lower_view(lc, odst, 4, od);
   st_value *past = st_ax_operand(lc, 3), *decay = st_ax_operand(lc, 4), *beta = st_ax_operand(lc, 5);
-  if (g.per_key_decay) decay = st_ax_view(lc, decay, 4, kd);
-  st_value *S = st_ax_alloc(lc, f64, 4, sd), *vt = S ? st_ax_alloc(lc, f64, 3, td) : NULL;
+  if (g.per_key_decay) decay = st_lower_view(lc, decay, 4, kd);
+  st_value *S = st_lower_alloc(lc, f64, 4, sd), *vt = S ? st_lower_alloc(lc, f64, 3, td) : NULL;
   if (!q || !k || !v || !out || !vt || (g.per_key_decay && !decay)) return false;
 
   /* ---- per (b, kv head) ---- */
@@ -109,7 +84,7 @@ bool st_graph_lower_linear_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder li = st_lower_loops(lc, &in, 1, &g.dk, false, &i), lm = st_lower_loops(lc, &li, 1, &g.dv, false, &m);
   if (!lm.block) return false;
   st_value *si[4] = {b, hk, i, m};
-  if (!st_lower_store(&lm, past ? st_ax_cast(&lm, st_lower_load(&lm, past, si), f64) : zero, S, si)) return false;
+  if (!st_lower_store(&lm, past ? st_lower_cast(&lm, st_lower_load(&lm, past, si), f64) : zero, S, si)) return false;
 
   st_builder lt = st_lower_loops(lc, &in, 1, &g.T, false, &t);
   if (!lt.block) return false;
@@ -118,7 +93,7 @@ bool st_graph_lower_linear_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
     li = st_lower_loops(lc, &lt, 1, &g.dk, false, &i);
     if (!li.block) return false;
     st_value *di[4] = {b, t, hk, i};
-    st_value *e = st_ax_math(&li, "exp", st_ax_cast(&li, st_lower_load(&li, decay, di), f64));
+    st_value *e = st_lower_math(&li, "exp", st_lower_cast(&li, st_lower_load(&li, decay, di), f64), NULL);
     lm = st_lower_loops(lc, &li, 1, &g.dv, false, &m);
     if (!lm.block) return false;
     si[2] = i, si[3] = m;
@@ -130,16 +105,16 @@ bool st_graph_lower_linear_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!lm.block) return false;
   st_value *ti[3] = {b, hk, m};
   idx[0] = b, idx[1] = t, idx[2] = hk, idx[3] = m;
-  st_value *vv = st_ax_cast(&lm, st_lower_load(&lm, v, idx), f64);
+  st_value *vv = st_lower_cast(&lm, st_lower_load(&lm, v, idx), f64);
   if (g.delta) {
     st_value *zi = st_lower_index(lc, 0), *bi[3] = {b, t, g.beta_per_head ? hk : zi};
-    st_value *bv = st_ax_cast(&lm, st_lower_load(&lm, beta, bi), f64);
+    st_value *bv = st_lower_cast(&lm, st_lower_load(&lm, beta, bi), f64);
     if (!st_lower_store(&lm, zero, acc, NULL)) return false;
     li = st_lower_loops(lc, &lm, 1, &g.dk, false, &i);
     if (!li.block) return false;
     si[2] = i, si[3] = m;
     idx[3] = i;
-    if (!st_ax_mac(&li, acc, st_lower_load(&li, S, si), st_ax_cast(&li, st_lower_load(&li, k, idx), f64)))
+    if (!st_ax_mac(&li, acc, st_lower_load(&li, S, si), st_lower_cast(&li, st_lower_load(&li, k, idx), f64)))
       return false;
     vv = st_lower_binary(&lm, &st_arith_mulf_def, bv,
                          st_lower_binary(&lm, &st_arith_subf_def, vv, st_lower_load(&lm, acc, NULL)));
@@ -149,7 +124,7 @@ bool st_graph_lower_linear_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   li = st_lower_loops(lc, &lt, 1, &g.dk, false, &i);
   if (!li.block) return false;
   idx[3] = i;
-  st_value *kv = st_ax_cast(&li, st_lower_load(&li, k, idx), f64);
+  st_value *kv = st_lower_cast(&li, st_lower_load(&li, k, idx), f64);
   lm = st_lower_loops(lc, &li, 1, &g.dv, false, &m);
   if (!lm.block) return false;
   si[2] = i, si[3] = m, ti[2] = m;
@@ -171,18 +146,18 @@ bool st_graph_lower_linear_attention(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!li.block) return false;
   st_value *qi[4] = {b, t, h, i};
   si[2] = i, si[3] = m;
-  if (!st_ax_mac(&li, acc, st_ax_cast(&li, st_lower_load(&li, q, qi), f64), st_lower_load(&li, S, si))) return false;
+  if (!st_ax_mac(&li, acc, st_lower_cast(&li, st_lower_load(&li, q, qi), f64), st_lower_load(&li, S, si))) return false;
   st_value *oi[4] = {b, t, h, m};
   st_value *o = st_lower_load(&lm, acc, NULL);
   o = st_lower_binary(&lm, &st_arith_mulf_def, st_lower_const(&lm, f64, g.scale), o);
-  if (!st_lower_store(&lm, st_ax_cast(&lm, o, oe), out, oi)) return false;
+  if (!st_lower_store(&lm, st_lower_cast(&lm, o, oe), out, oi)) return false;
 
   /* present_state = S */
   li = st_lower_loops(lc, &in, 1, &g.dk, false, &i);
   lm = st_lower_loops(lc, &li, 1, &g.dv, false, &m);
   if (!lm.block) return false;
   si[2] = i, si[3] = m;
-  return st_lower_store(&lm, st_ax_cast(&lm, st_lower_load(&lm, S, si), pe), pdst, si);
+  return st_lower_store(&lm, st_lower_cast(&lm, st_lower_load(&lm, S, si), pe), pdst, si);
 }
 
 /* ---- graph.flex_scores (Q, K) and graph.flex_apply (P, V) ---- */
@@ -205,11 +180,12 @@ static bool st_ax_grouped_product(st_op *op, st_lower_ctx *lc, bool scores, doub
   st_builder lx = st_lower_loops(lc, &in, 1, &n, false, &x);
   if (!lx.block) return false;
   st_value *ai[4] = {ivs[0], ivs[1], ivs[2], x}, *wi[4] = {ivs[0], hk, scores ? ivs[3] : x, scores ? x : ivs[3]};
-  st_value *av = st_ax_cast(&lx, st_lower_load(&lx, a, ai), f64), *wv = st_ax_cast(&lx, st_lower_load(&lx, w, wi), f64);
+  st_value *av = st_lower_cast(&lx, st_lower_load(&lx, a, ai), f64);
+  st_value *wv = st_lower_cast(&lx, st_lower_load(&lx, w, wi), f64);
   if (!st_ax_mac(&lx, acc, av, wv)) return false;
   st_value *r = st_lower_load(&in, acc, NULL);
   if (scores) r = st_lower_binary(&in, &st_arith_mulf_def, r, st_lower_const(&in, f64, scale));
-  return st_lower_store(&in, st_ax_cast(&in, r, dst->type->u.shaped.elem), dst, ivs);
+  return st_lower_store(&in, st_lower_cast(&in, r, dst->type->u.shaped.elem), dst, ivs);
 }
 
 bool st_graph_lower_flex_scores(st_op *op, st_lower_ctx *lc, st_diag *d) {

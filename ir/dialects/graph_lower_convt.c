@@ -154,7 +154,7 @@ bool st_graph_lower_col2im(st_op *op, st_lower_ctx *lc, st_diag *d) {
   }
   xi[0] = ivs[0], xi[1] = st_lower_binary(&l, &st_arith_addi_def, ch, kflat), xi[2] = lflat;
   st_value *x = st_lower_load(&l, lc->inputs[0], xi);
-  x = x && x->type != f64 ? st_lower_op(&l, &st_arith_cast_def, 1, &x, f64) : x;
+  x = st_lower_cast(&l, x, f64);
   st_value *sum = st_lower_binary(&l, &st_arith_addf_def, st_lower_load(&l, acc, NULL), x);
   if (!st_lower_store(&l, st_lower_select(&l, valid, sum, st_lower_load(&l, acc, NULL)), acc, NULL)) return false;
   st_value *y = st_lower_load(&in, acc, NULL);

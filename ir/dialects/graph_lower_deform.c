@@ -32,9 +32,6 @@ static st_value *st_ld_icmp(st_ld *g, const char *p, st_value *x, int64_t y) {
   return st_lower_cmp(g->b, &st_arith_cmpi_def, p, x, st_lower_index(g->lc, y));
 }
 static st_value *st_ld_and(st_ld *g, st_value *x, st_value *y) { return st_lower_binary(g->b, &st_arith_andi_def, x, y); }
-static st_value *st_ld_cast(st_ld *g, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(g->b, &st_arith_cast_def, 1, &v, t);
-}
 /* x * k + y in index arithmetic (k a constant). */
 static st_value *st_ld_madd(st_ld *g, st_value *x, int64_t k, st_value *y) {
   st_value *p = k == 1 ? x : st_lower_binary(g->b, &st_arith_muli_def, x, st_lower_index(g->lc, k));
@@ -45,15 +42,16 @@ static st_value *st_ld_madd(st_ld *g, st_value *x, int64_t k, st_value *y) {
 static st_value *st_ld_coord(st_ld *g, st_value *o, st_value *k, int64_t stride, int64_t pad, int64_t dil, st_value *off) {
   st_value *i = st_ld_madd(g, o, stride, st_ld_madd(g, k, dil, NULL));
   if (pad) i = st_lower_binary(g->b, &st_arith_subi_def, i, st_lower_index(g->lc, pad));
-  return st_ld_f(g, &st_arith_addf_def, st_ld_cast(g, st_ld_cast(g, i, g->i64), g->f64), st_ld_cast(g, off, g->f64));
+  return st_ld_f(g, &st_arith_addf_def, st_lower_cast(g->b, st_lower_cast(g->b, i, g->i64), g->f64),
+                 st_lower_cast(g->b, off, g->f64));
 }
 
 /* floor(v) as an index, v known to lie in (-1, size): in [-1, size - 1]. */
 static st_value *st_ld_floor(st_ld *g, st_value *v, st_value **frac) {
-  st_value *f = st_lower_op(g->b, &st_arith_math_def, 1, &v, NULL);
-  if (!f || !st_op_set_attr(g->b->module, f->def, "fn", st_attr_string(g->b->module, "floor", 5))) return NULL;
+  st_value *f = st_lower_math(g->b, "floor", v, NULL);
+  if (!f) return NULL;
   *frac = st_ld_f(g, &st_arith_subf_def, v, f);
-  return st_ld_cast(g, st_ld_cast(g, f, g->i64), g->index);
+  return st_lower_cast(g->b, st_lower_cast(g->b, f, g->i64), g->index);
 }
 
 /* st_dc_sample: X[n, ci] at (y, x), 0 outside (-1, H) x (-1, W). */
@@ -81,7 +79,7 @@ static st_value *st_ld_sample(st_ld *g, st_value *X, st_value *n, st_value *ci, 
     for (int b = 0; b < 2; b++) {
       st_value *xi[4] = {n, ci, ys[a], xs[b]};
       st_value *t = st_ld_f(g, &st_arith_mulf_def, st_ld_f(g, &st_arith_mulf_def, wy[a], wx[b]),
-                            st_ld_cast(g, st_lower_load(g->b, X, xi), g->f64));
+                            st_lower_cast(g->b, st_lower_load(g->b, X, xi), g->f64));
       v = st_ld_f(g, &st_arith_addf_def, v, st_lower_select(g->b, st_ld_and(g, yok[a], xok[b]), t, z));
     }
   return st_lower_select(g->b, valid, v, z);
@@ -103,7 +101,8 @@ bool st_graph_lower_deform_conv(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_context *ctx = in.module->ctx;
   st_ld G = {lc, &in, st_type_scalar(ctx, ST_TY_F64), st_type_scalar(ctx, ST_TY_I64), st_type_scalar(ctx, ST_TY_INDEX)};
   st_value *acc = st_lower_alloca(&in, G.f64);
-  if (!acc || !st_lower_store(&in, B ? st_ld_cast(&G, st_lower_load(&in, B, &ivs[1]), G.f64) : st_ld_c(&G, 0), acc, NULL))
+  if (!acc ||
+      !st_lower_store(&in, B ? st_lower_cast(&in, st_lower_load(&in, B, &ivs[1]), G.f64) : st_ld_c(&G, 0), acc, NULL))
     return false;
   /* the first input channel of m's group */
   st_value *c0 = st_ld_madd(&G, st_lower_binary(&in, &st_arith_divsi_def, ivs[1], st_lower_index(lc, Mg)), Cg, NULL);
@@ -124,12 +123,12 @@ bool st_graph_lower_deform_conv(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *y = st_ld_coord(&R, ivs[2], ks[1], cg->strides[0], cg->pads[0], cg->dilations[0], offy);
   st_value *x = st_ld_coord(&R, ivs[3], ks[2], cg->strides[1], cg->pads[1], cg->dilations[1], offx);
   st_value *v = st_ld_sample(&R, X, ivs[0], ci, g.H, g.W, y, x);
-  st_value *wi[4] = {ivs[1], ks[0], ks[1], ks[2]}, *w = st_ld_cast(&R, st_lower_load(&red, W, wi), G.f64);
+  st_value *wi[4] = {ivs[1], ks[0], ks[1], ks[2]}, *w = st_lower_cast(&red, st_lower_load(&red, W, wi), G.f64);
   if (Mask) {
     st_value *mi[4] = {ivs[0], st_ld_madd(&R, og, K, k), ivs[2], ivs[3]};
-    w = st_ld_f(&R, &st_arith_mulf_def, w, st_ld_cast(&R, st_lower_load(&red, Mask, mi), G.f64));
+    w = st_ld_f(&R, &st_arith_mulf_def, w, st_lower_cast(&red, st_lower_load(&red, Mask, mi), G.f64));
   }
   st_value *t = st_ld_f(&R, &st_arith_mulf_def, w, v);
   if (!st_lower_store(&red, st_ld_f(&R, &st_arith_addf_def, st_lower_load(&red, acc, NULL), t), acc, NULL)) return false;
-  return st_lower_store(&in, st_ld_cast(&G, st_lower_load(&in, acc, NULL), elem), dst, ivs);
+  return st_lower_store(&in, st_lower_cast(&in, st_lower_load(&in, acc, NULL), elem), dst, ivs);
 }

@@ -25,16 +25,6 @@
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
 
-static st_value *st_det_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
-static st_value *st_det_math(st_builder *b, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (!r || !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
-
 static const st_type *st_det_scalar(st_builder *b, st_type_kind k) { return st_type_scalar(b->module->ctx, k); }
 
 /* C's fmin / fmax: a NaN operand gives the other one. */
@@ -66,7 +56,7 @@ static st_value *st_det_alloca(st_builder *b, const st_type *elem, st_dim n) {
 
 /* An index as f64 (through i64). */
 static st_value *st_det_index_f64(st_builder *b, st_value *i) {
-  return st_det_cast(b, st_det_cast(b, i, st_det_scalar(b, ST_TY_I64)), st_det_scalar(b, ST_TY_F64));
+  return st_lower_cast(b, st_lower_cast(b, i, st_det_scalar(b, ST_TY_I64)), st_det_scalar(b, ST_TY_F64));
 }
 
 static st_value *st_det_not(st_builder *b, st_value *x) {
@@ -82,7 +72,7 @@ static bool st_nms_box_at(st_lower_ctx *lc, st_builder *b, st_value *boxes, st_v
   st_value *v[4];
   for (int k = 0; k < 4; k++) {
     st_value *idx[3] = {bi, i, st_lower_index(lc, k)};
-    if (!(v[k] = st_det_cast(b, st_lower_load(b, boxes, idx), f64))) return false;
+    if (!(v[k] = st_lower_cast(b, st_lower_load(b, boxes, idx), f64))) return false;
   }
   if (center) {
     st_value *two = st_lower_const(b, f64, 2);
@@ -134,11 +124,12 @@ bool st_graph_lower_nms(st_op *op, st_lower_ctx *lc, st_diag *d) {
     if (!f.block || !st_lower_store(&f, st_lower_const(&f, i64, -1), out, ivs)) return false;
   }
   if (lc->num_inputs < 3 || !lc->inputs[2] || N == 0 || cap == 0) return true; /* no limit: nothing selected */
-  st_value *limit = st_det_cast(b, st_det_scalar_load(lc, b, lc->inputs[2]), index);
-  st_value *iou_th = lc->num_inputs > 3 && lc->inputs[3] ? st_det_cast(b, st_det_scalar_load(lc, b, lc->inputs[3]), f64)
-                                                         : st_lower_const(b, f64, 0);
+  st_value *limit = st_lower_cast(b, st_det_scalar_load(lc, b, lc->inputs[2]), index);
+  st_value *iou_th = lc->num_inputs > 3 && lc->inputs[3]
+                         ? st_lower_cast(b, st_det_scalar_load(lc, b, lc->inputs[3]), f64)
+                         : st_lower_const(b, f64, 0);
   st_value *score_th = lc->num_inputs > 4 && lc->inputs[4]
-                           ? st_det_cast(b, st_det_scalar_load(lc, b, lc->inputs[4]), f64)
+                           ? st_lower_cast(b, st_det_scalar_load(lc, b, lc->inputs[4]), f64)
                            : st_lower_const(b, f64, -INFINITY);
   st_value *got = st_lower_alloca(b, index), *zero = st_lower_index(lc, 0), *one = st_lower_index(lc, 1);
   if (!limit || !iou_th || !score_th || !got || !st_lower_store(b, zero, got, NULL)) return false;
@@ -153,7 +144,7 @@ bool st_graph_lower_nms(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder li = st_lower_loops(lc, &l, 1, &N, false, &ii);
   if (!li.block) return false;
   st_value *sidx[3] = {bi, ci, ii};
-  st_value *s = st_det_cast(&li, st_lower_load(&li, lc->inputs[1], sidx), f64);
+  st_value *s = st_lower_cast(&li, st_lower_load(&li, lc->inputs[1], sidx), f64);
   if (!st_lower_store(&li, st_lower_cmp(&li, &st_arith_cmpf_def, "ogt", s, score_th), cand, &ii)) return false;
   st_value *more = st_lower_cmp(&l, &st_arith_cmpi_def, "slt", zero, limit);
   st_builder then = st_lower_if(&l, more, NULL);
@@ -167,7 +158,7 @@ bool st_graph_lower_nms(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder lp = st_lower_loops(lc, &w, 1, &N, false, &ii);
   if (!lp.block) return false;
   sidx[2] = ii;
-  s = st_det_cast(&lp, st_lower_load(&lp, lc->inputs[1], sidx), f64);
+  s = st_lower_cast(&lp, st_lower_load(&lp, lc->inputs[1], sidx), f64);
   st_value *cur = st_lower_load(&lp, best, NULL), *cur_s = st_lower_load(&lp, best_s, NULL);
   st_value *take = st_lower_binary(&lp, &st_arith_ori_def, st_lower_cmp(&lp, &st_arith_cmpi_def, "eq", cur, Nv),
                                    st_lower_cmp(&lp, &st_arith_cmpf_def, "ogt", s, cur_s));
@@ -203,7 +194,7 @@ bool st_graph_lower_nms(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *vals[3] = {bi, ci, pick};
   for (int c = 0; c < 3; c++) {
     st_value *at[2] = {g, st_lower_index(lc, c)};
-    if (!st_lower_store(&row, st_det_cast(&row, vals[c], i64), out, at)) return false;
+    if (!st_lower_store(&row, st_lower_cast(&row, vals[c], i64), out, at)) return false;
   }
   st_value *again = st_lower_binary(&w, &st_arith_andi_def, found,
                                     st_lower_cmp(&w, &st_arith_cmpi_def, "slt", st_lower_load(&w, nk, NULL), limit));
@@ -229,7 +220,7 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder in = st_lower_loops(lc, b, 4, od, true, ivs);
   if (!in.block) return false;
   st_value *r = ivs[0], *c = ivs[1];
-  st_value *n = st_det_cast(&in, st_lower_load(&in, lc->inputs[2], &r), index);
+  st_value *n = st_lower_cast(&in, st_lower_load(&in, lc->inputs[2], &r), index);
   st_value *valid =
       st_lower_binary(&in, &st_arith_andi_def, st_lower_cmp(&in, &st_arith_cmpi_def, "sge", n, st_lower_index(lc, 0)),
                       st_lower_cmp(&in, &st_arith_cmpi_def, "slt", n, st_lower_index(lc, N)));
@@ -243,7 +234,7 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   for (int j = 0; j < 4; j++) {
     st_value *at[2] = {r, st_lower_index(lc, j)};
     rv[j] = st_lower_binary(
-        k, sub, st_lower_binary(k, mul, st_det_cast(k, st_lower_load(k, lc->inputs[1], at), f64), scl), off);
+        k, sub, st_lower_binary(k, mul, st_lower_cast(k, st_lower_load(k, lc->inputs[1], at), f64), scl), off);
   }
   st_value *x0 = rv[0], *y0 = rv[1];
   st_value *rw = st_lower_binary(k, sub, rv[2], x0), *rh = st_lower_binary(k, sub, rv[3], y0);
@@ -260,12 +251,12 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
     gh = gw = st_lower_const(k, f64, (double)sr);
   } else {
     st_value *zero = st_lower_const(k, f64, 0), *big = st_lower_const(k, f64, 65536);
-    gh = st_det_math(k, "ceil", bh);
-    gw = st_det_math(k, "ceil", bw);
+    gh = st_lower_math(k, "ceil", bh, NULL);
+    gw = st_lower_math(k, "ceil", bw, NULL);
     gh = st_det_fminmax(k, false, st_det_above(k, gh, zero), big);
     gw = st_det_fminmax(k, false, st_det_above(k, gw, zero), big);
   }
-  st_value *ngh = st_det_cast(k, gh, index), *ngw = st_det_cast(k, gw, index);
+  st_value *ngh = st_lower_cast(k, gh, index), *ngw = st_lower_cast(k, gw, index);
   st_value *cnt = st_lower_binary(k, mul, gh, gw);
   cnt = st_lower_select(k, st_lower_cmp(k, &st_arith_cmpf_def, "ogt", cnt, st_lower_const(k, f64, 0)), cnt,
                         st_lower_const(k, f64, 1));
@@ -297,7 +288,7 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   int64_t ext[2] = {H, W};
   for (int j = 0; j < 2; j++) {
     st_value *last = st_lower_index(lc, ext[j] - 1);
-    st_value *p = st_det_cast(&s, pos[j], index);
+    st_value *p = st_lower_cast(&s, pos[j], index);
     st_value *edge = st_lower_cmp(&s, &st_arith_cmpi_def, "sge", p, last);
     lo[j] = st_lower_select(&s, edge, last, p);
     hi[j] = st_lower_select(&s, edge, last, st_lower_binary(&s, &st_arith_addi_def, p, st_lower_index(lc, 1)));
@@ -310,7 +301,7 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *term[4];
   for (int j = 0; j < 4; j++) {
     st_value *at[4] = {n, c, j < 2 ? lo[0] : hi[0], j % 2 ? hi[1] : lo[1]};
-    st_value *v = st_lower_select(&s, outside, zero, st_det_cast(&s, st_lower_load(&s, lc->inputs[0], at), f64));
+    st_value *v = st_lower_select(&s, outside, zero, st_lower_cast(&s, st_lower_load(&s, lc->inputs[0], at), f64));
     term[j] = st_lower_binary(&s, mul, st_lower_select(&s, outside, zero, wt[j]), v);
   }
   st_value *a = st_lower_load(&s, acc, NULL);
@@ -329,5 +320,5 @@ bool st_graph_lower_roi_align(st_op *op, st_lower_ctx *lc, st_diag *d) {
   }
   st_value *res = st_lower_load(k, acc, NULL);
   if (!is_max) res = st_lower_binary(k, div, res, cnt);
-  return st_lower_store(k, st_det_cast(k, res, oe), out, ivs);
+  return st_lower_store(k, st_lower_cast(k, res, oe), out, ivs);
 }

@@ -45,14 +45,7 @@ static st_value *SUB(st_ew *e, st_value *x, st_value *y) { return st_ew_arith(e,
 static st_value *MUL(st_ew *e, st_value *x, st_value *y) { return st_ew_arith(e, 'm', x, y); }
 static st_value *DIV(st_ew *e, st_value *x, st_value *y) { return st_ew_arith(e, 'd', x, y); }
 
-static st_value *FN(st_ew *e, const char *fn, st_value *x, st_value *y) {
-  if (!x || (y == NULL) != (strcmp(fn, "pow") && strcmp(fn, "fmod"))) return NULL;
-  st_value *ops[2] = {x, y};
-  st_value *r = st_lower_op(e->b, &st_arith_math_def, y ? 2 : 1, ops, NULL);
-  st_module *m = e->b->module;
-  if (r && !st_op_set_attr(m, r->def, "fn", st_attr_string(m, fn, strlen(fn)))) return NULL;
-  return r;
-}
+static st_value *FN(st_ew *e, const char *fn, st_value *x, st_value *y) { return st_lower_math(e->b, fn, x, y); }
 
 /* Comparisons by name: "lt", "gt", "le", "ge", "eq", "ne" (ordered for floats). */
 static st_value *CMP(st_ew *e, const char *rel, st_value *x, st_value *y) {
@@ -159,9 +152,7 @@ static st_value *st_ew_sign(st_ew *e) {
   return st_type_is_unsigned(e->elem) ? pos : SEL(e, CMP(e, "lt", X0, z), K(e, -1), pos);
 }
 
-static st_value *CAST(st_ew *e, st_value *x, const st_type *t) {
-  return !x || x->type == t ? x : st_lower_op(e->b, &st_arith_cast_def, 1, &x, t);
-}
+static st_value *CAST(st_ew *e, st_value *x, const st_type *t) { return st_lower_cast(e->b, x, t); }
 
 /* Pow: a float base computes in its type; an integer base in f64, the
  * result truncated (exact for the magnitudes integers hold up to 2^53). */

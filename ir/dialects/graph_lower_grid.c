@@ -29,13 +29,6 @@ static st_value *st_gl_mul(st_gl *g, st_value *x, st_value *y) { return st_gl_bi
 static st_value *st_gl_cmp(st_gl *g, const char *p, st_value *x, st_value *y) {
   return st_lower_cmp(g->b, &st_arith_cmpf_def, p, x, y);
 }
-static st_value *st_gl_math(st_gl *g, const char *fn, unsigned n, st_value *x, st_value *y) {
-  st_value *ops[2] = {x, y};
-  if (!x || (n == 2 && !y)) return NULL;
-  st_value *r = st_lower_op(g->b, &st_arith_math_def, n, ops, NULL);
-  if (r && !st_op_set_attr(g->b->module, r->def, "fn", st_attr_string(g->b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
 
 /* st_gs_reflect: folds x back into [lo, hi] by reflecting at the borders. */
 static st_value *st_gl_reflect(st_gl *g, st_value *x, double lo, double hi) {
@@ -44,15 +37,15 @@ static st_value *st_gl_reflect(st_gl *g, st_value *x, double lo, double hi) {
   st_value *vr = st_gl_c(g, range), *vlo = st_gl_c(g, lo), *vhi = st_gl_c(g, hi), *two = st_gl_c(g, 2), *z = st_gl_c(g, 0);
   /* below lo */
   st_value *dx = st_gl_sub(g, vlo, x);
-  st_value *n = st_gl_math(g, "floor", 1, st_gl_bin(g, &st_arith_divf_def, dx, vr), NULL);
+  st_value *n = st_lower_math(g->b, "floor", st_gl_bin(g, &st_arith_divf_def, dx, vr), NULL);
   st_value *r = st_gl_sub(g, dx, st_gl_mul(g, n, vr));
-  st_value *even = st_gl_cmp(g, "oeq", st_gl_math(g, "fmod", 2, n, two), z);
+  st_value *even = st_gl_cmp(g, "oeq", st_lower_math(g->b, "fmod", n, two), z);
   st_value *below = st_lower_select(g->b, even, st_gl_add(g, vlo, r), st_gl_sub(g, vhi, r));
   /* above hi */
   st_value *dx2 = st_gl_sub(g, x, vhi);
-  st_value *n2 = st_gl_math(g, "floor", 1, st_gl_bin(g, &st_arith_divf_def, dx2, vr), NULL);
+  st_value *n2 = st_lower_math(g->b, "floor", st_gl_bin(g, &st_arith_divf_def, dx2, vr), NULL);
   st_value *r2 = st_gl_sub(g, dx2, st_gl_mul(g, n2, vr));
-  st_value *even2 = st_gl_cmp(g, "oeq", st_gl_math(g, "fmod", 2, n2, two), z);
+  st_value *even2 = st_gl_cmp(g, "oeq", st_lower_math(g->b, "fmod", n2, two), z);
   st_value *above = st_lower_select(g->b, even2, st_gl_sub(g, vhi, r2), st_gl_add(g, vlo, r2));
   st_value *y = st_lower_select(g->b, st_gl_cmp(g, "ogt", x, vhi), above, x);
   return st_lower_select(g->b, st_gl_cmp(g, "olt", x, vlo), below, y);
@@ -87,7 +80,7 @@ bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d) {
     int64_t size = xt->u.shaped.dims[s + 2];
     gi[sp + 1] = st_lower_index(lc, sp - 1 - s); /* the grid lists x (innermost dim) first */
     st_value *gn = st_lower_load(&in, lc->inputs[1], gi);
-    if (gn && gn->type != g.f64) gn = st_lower_op(&in, &st_arith_cast_def, 1, &gn, g.f64);
+    gn = st_lower_cast(&in, gn, g.f64);
     st_value *p1 = st_gl_add(&g, gn, st_gl_c(&g, 1)), *x;
     if (align) x = st_gl_mul(&g, st_gl_bin(&g, &st_arith_divf_def, p1, st_gl_c(&g, 2)), st_gl_c(&g, (double)(size - 1)));
     else x = st_gl_bin(&g, &st_arith_divf_def, st_gl_sub(&g, st_gl_mul(&g, p1, st_gl_c(&g, (double)size)), st_gl_c(&g, 1)),
@@ -99,7 +92,7 @@ bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d) {
     st_value *big = st_lower_select(&in, st_gl_cmp(&g, "ogt", x, st_gl_c(&g, 0)), st_gl_c(&g, 1e9), st_gl_c(&g, -1e9));
     x = st_lower_select(&in, inr, x, big);
     double lo = align ? 0 : -0.5, hi = align ? (double)size - 1 : (double)size - 0.5;
-    if (mode == 1) x = st_gl_math(&g, "round", 1, x, NULL);
+    if (mode == 1) x = st_lower_math(&in, "round", x, NULL);
     if (padding) {
       st_value *outside = st_lower_binary(&in, &st_arith_ori_def, st_gl_cmp(&g, "olt", x, st_gl_c(&g, lo)),
                                           st_gl_cmp(&g, "ogt", x, st_gl_c(&g, hi)));
@@ -113,7 +106,7 @@ bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d) {
       }
       x = st_lower_select(&in, outside, fixed, x);
     }
-    st_value *fl = st_gl_math(&g, "floor", 1, x, NULL);
+    st_value *fl = st_lower_math(&in, "floor", x, NULL);
     st_value *base = mode == 1 ? x : mode == 2 ? st_gl_sub(&g, fl, st_gl_c(&g, 1)) : fl;
     base = base ? st_lower_op(&in, &st_arith_cast_def, 1, &base, i64) : NULL; /* truncates, as (int64_t) */
     base = base ? st_lower_op(&in, &st_arith_cast_def, 1, &base, g.index) : NULL;
@@ -172,7 +165,7 @@ bool st_graph_lower_grid_sample(st_op *op, st_lower_ctx *lc, st_diag *d) {
       xi[s + 2] = idx[s][tap];
     }
     st_value *xv = st_lower_load(&in, lc->inputs[0], xi);
-    if (xv && xv->type != g.f64) xv = st_lower_op(&in, &st_arith_cast_def, 1, &xv, g.f64);
+    xv = st_lower_cast(&in, xv, g.f64);
     st_value *term = st_gl_mul(&g, wt, xv);
     if (inside) term = st_lower_select(&in, inside, term, st_gl_c(&g, 0));
     acc = st_gl_add(&g, acc, term);
@@ -214,7 +207,7 @@ bool st_graph_lower_affine_grid(st_op *op, st_lower_ctx *lc, st_diag *d) {
     }
     ti[2] = st_lower_index(lc, k);
     st_value *t = st_lower_load(&in, lc->inputs[0], ti);
-    if (t && t->type != g.f64) t = st_lower_op(&in, &st_arith_cast_def, 1, &t, g.f64);
+    t = st_lower_cast(&in, t, g.f64);
     acc = st_gl_add(&g, acc, st_gl_mul(&g, t, base));
   }
   if (acc && elem != g.f64) acc = st_lower_op(&in, &st_arith_cast_def, 1, &acc, elem);

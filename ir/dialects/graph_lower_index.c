@@ -274,7 +274,7 @@ bool st_graph_lower_dropout(st_op *op, st_lower_ctx *lc, st_diag *d) {
   for (unsigned k = 0; k < ST_MAX_RANK; k++) zeros[k] = st_lower_index(lc, 0);
   if (st_graph_has_operand(op, 1)) {
     ratio = st_lower_load(b, lc->inputs[1], zeros);
-    if (ratio && ratio->type != f64) ratio = st_lower_op(b, &st_arith_cast_def, 1, &ratio, f64);
+    ratio = st_lower_cast(b, ratio, f64);
   } else {
     ratio = st_lower_const(b, f64, 0.5);
   }
@@ -293,9 +293,9 @@ bool st_graph_lower_dropout(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!in.block) return false;
   st_value *draw = st_lower_cmp(&in, &st_arith_cmpf_def, "oge", st_lower_load(&in, table, ivs), ratio);
   st_value *x = st_lower_load(&in, lc->inputs[0], ivs), *xs = x;
-  if (xs && xs->type != f64) xs = st_lower_op(&in, &st_arith_cast_def, 1, &xs, f64);
+  xs = st_lower_cast(&in, xs, f64);
   xs = st_lower_binary(&in, &st_arith_mulf_def, xs, scale);
-  if (xs && xs->type != elem) xs = st_lower_op(&in, &st_arith_cast_def, 1, &xs, elem);
+  xs = st_lower_cast(&in, xs, elem);
   st_value *y = st_lower_select(&in, active, st_lower_select(&in, draw, xs, st_lower_const(&in, elem, 0)), x);
   if (!st_lower_store(&in, y, dst, ivs)) return false;
   return !mask || st_lower_store(&in, st_lower_select(&in, active, draw, st_lower_const(&in, i1, 1)), mask, ivs);

@@ -255,18 +255,13 @@ static int64_t st_conv_lanes(int64_t n) {
 
 /* ---- the direct N-D convolution (float Conv, ConvInteger, QLinearConv) ---- */
 
-/* v converted to t (no-op when it already has that type). */
-static st_value *st_conv_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
 /* Element 0 of p, or element k when p has more than one (converted to t). */
 static st_value *st_conv_param(st_lower_ctx *lc, st_builder *b, st_value *p, st_value *k, const st_type *t) {
   st_value *idx[ST_MAX_RANK];
   unsigned r = p->type->u.shaped.rank;
   bool one = st_type_num_elements(p->type) == 1;
   for (unsigned j = 0; j < r; j++) idx[j] = one ? st_lower_index(lc, 0) : k;
-  return st_conv_cast(b, st_lower_load(b, p, idx), t);
+  return st_lower_cast(b, st_lower_load(b, p, idx), t);
 }
 
 bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, st_value *W, const st_type *out,
@@ -301,10 +296,10 @@ bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, 
     xi[2 + s] = st_lower_select(&red, ok, pos, st_lower_index(lc, 0));
     inside = inside ? st_lower_binary(&red, &st_arith_andi_def, inside, ok) : ok;
   }
-  st_value *x = st_conv_cast(&red, st_lower_load(&red, X, xi), acc_t);
+  st_value *x = st_lower_cast(&red, st_lower_load(&red, X, xi), acc_t);
   if (xzv) x = st_lower_binary(&red, sub, x, xzv);
   if (inside) x = st_lower_select(&red, inside, x, st_lower_const(&red, acc_t, 0));
-  st_value *w = st_conv_cast(&red, st_lower_load(&red, W, wi), acc_t);
+  st_value *w = st_lower_cast(&red, st_lower_load(&red, W, wi), acc_t);
   if (wzv) w = st_lower_binary(&red, sub, w, wzv);
   if (!st_accumulate(&red, add, acc, st_lower_binary(&red, mul, x, w))) return false;
   return (n->acc = st_lower_load(in, acc, NULL)) != NULL;

@@ -15,22 +15,10 @@
  * copy: the pivot is the first row with the strictly largest |a[i][c]|, a
  * zero pivot ends with det = 0, a row swap negates det, and the column
  * step stops once det is 0 (loop.if on run-time values). */
-#include <string.h>
-
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_nn.h"
-
-static st_value *st_la2_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
-static st_value *st_la2_math(st_builder *b, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (!r || !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
 
 /* ---- Einsum {equation} ---- */
 bool st_graph_lower_einsum(st_op *op, st_lower_ctx *lc, st_diag *d) {
@@ -81,7 +69,7 @@ bool st_graph_lower_einsum(st_op *op, st_lower_ctx *lc, st_diag *d) {
   for (unsigned i = 0; i < e.ninputs; i++) {
     st_value *x = lc->inputs[i];
     for (unsigned k = 0; k < e.rank[i]; k++) xi[k] = x->type->u.shaped.dims[k] == 1 ? st_lower_index(lc, 0) : at[e.lab[i][k]];
-    st_value *v = st_la2_cast(&body, st_lower_load(&body, x, xi), acc_t);
+    st_value *v = st_lower_cast(&body, st_lower_load(&body, x, xi), acc_t);
     prod = prod ? st_lower_binary(&body, mul, prod, v) : v;
   }
   if (!prod) return false;
@@ -92,7 +80,7 @@ bool st_graph_lower_einsum(st_op *op, st_lower_ctx *lc, st_diag *d) {
     y = st_lower_load(&in, acc, NULL);
   }
   if (diag) y = st_lower_select(&in, diag, y, st_lower_const(&in, acc_t, 0));
-  return st_lower_store(&in, st_la2_cast(&in, y, elem), dst, ivs);
+  return st_lower_store(&in, st_lower_cast(&in, y, elem), dst, ivs);
 }
 
 /* ---- Det: (..., M, M) -> (...) ---- */
@@ -118,7 +106,7 @@ bool st_graph_lower_det(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!cp.block) return false;
   for (unsigned j = 0; j < nb; j++) xi[j] = ivs[j];
   xi[nb] = ij[0], xi[nb + 1] = ij[1];
-  if (!st_lower_store(&cp, st_la2_cast(&cp, st_lower_load(&cp, lc->inputs[0], xi), f64), a, ij)) return false;
+  if (!st_lower_store(&cp, st_lower_cast(&cp, st_lower_load(&cp, lc->inputs[0], xi), f64), a, ij)) return false;
   /* column c, while det != 0 */
   st_value *c, *i, *k, *vM = st_lower_index(lc, M);
   st_builder lcol = st_lower_loops(lc, &in, 1, &M, false, &c);
@@ -130,8 +118,9 @@ bool st_graph_lower_det(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder lp = st_lower_for(lc, &col, c1, vM, false, &i);
   if (!lp.block) return false;
   st_value *p = st_lower_load(&lp, piv, NULL), *ic[2] = {i, c}, *pc[2] = {p, c};
-  st_value *take = st_lower_cmp(&lp, &st_arith_cmpf_def, "ogt", st_la2_math(&lp, "abs", st_lower_load(&lp, a, ic)),
-                                st_la2_math(&lp, "abs", st_lower_load(&lp, a, pc)));
+  st_value *take = st_lower_cmp(&lp, &st_arith_cmpf_def, "ogt",
+                                st_lower_math(&lp, "abs", st_lower_load(&lp, a, ic), NULL),
+                                st_lower_math(&lp, "abs", st_lower_load(&lp, a, pc), NULL));
   if (!st_lower_store(&lp, st_lower_select(&lp, take, i, p), piv, NULL)) return false;
   p = st_lower_load(&col, piv, NULL);
   pc[0] = p;
@@ -161,5 +150,5 @@ bool st_graph_lower_det(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *upd = st_lower_binary(&ek, &st_arith_subf_def, st_lower_load(&ek, a, ik),
                                   st_lower_binary(&ek, &st_arith_mulf_def, f, st_lower_load(&ek, a, ck)));
   if (!st_lower_store(&ek, upd, a, ik)) return false;
-  return st_lower_store(&in, st_la2_cast(&in, st_lower_load(&in, det, NULL), elem), dst, ivs);
+  return st_lower_store(&in, st_lower_cast(&in, st_lower_load(&in, det, NULL), elem), dst, ivs);
 }

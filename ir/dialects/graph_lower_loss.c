@@ -19,23 +19,6 @@
 #include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_reduce.h"
 
-static st_value *st_loss_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
-static st_value *st_loss_math(st_builder *b, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (r && !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
-
-/* buf seen with another shape of the same element count. */
-static st_value *st_loss_view(st_lower_ctx *lc, st_value *buf, unsigned rank, const st_dim *dims) {
-  if (!buf) return NULL;
-  const st_type *t = st_type_memref(lc->b.module->ctx, buf->type->u.shaped.elem, rank, dims, NULL, 0, 0);
-  return t == buf->type ? buf : st_lower_op(&lc->b, &st_mem_view_def, 1, &buf, t);
-}
-
 bool st_graph_lower_loss(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_context *ctx = lc->b.module->ctx;
   const st_type *xt = lc->inputs[0]->type, *tt = lc->inputs[1]->type, *te = tt->u.shaped.elem;
@@ -56,8 +39,8 @@ bool st_graph_lower_loss(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_dim xd[3] = {N, C, D}, nd[2] = {N, D};
   st_value *dst = st_lower_result(lc, 0), *lpo = want_lp ? st_lower_result(lc, 1) : NULL;
   if (!dst || (want_lp && !lpo)) return false;
-  st_value *x = st_loss_view(lc, lc->inputs[0], 3, xd), *tg = st_loss_view(lc, lc->inputs[1], 2, nd);
-  st_value *out = red == 0 ? st_loss_view(lc, dst, 2, nd) : dst, *lpv = want_lp ? st_loss_view(lc, lpo, 3, xd) : NULL;
+  st_value *x = st_lower_view(lc, lc->inputs[0], 3, xd), *tg = st_lower_view(lc, lc->inputs[1], 2, nd);
+  st_value *out = red == 0 ? st_lower_view(lc, dst, 2, nd) : dst, *lpv = want_lp ? st_lower_view(lc, lpo, 3, xd) : NULL;
   if (!x || !tg || !out || (want_lp && !lpv)) return false;
 
   st_value *sum = NULL, *wsum = NULL;
@@ -74,12 +57,12 @@ bool st_graph_lower_loss(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *t = st_lower_load(&in, tg, ivs);
   st_value *ignored = has_ii ? st_lower_cmp(&in, &st_arith_cmpi_def, "eq", t, st_lower_const(&in, te, (double)ii))
                              : st_lower_const(&in, st_type_scalar(ctx, ST_TY_I1), 0);
-  st_value *ti = st_loss_cast(&in, t, index);
+  st_value *ti = st_lower_cast(&in, t, index);
   st_value *lo = st_lower_cmp(&in, &st_arith_cmpi_def, "slt", ti, st_lower_index(lc, 0));
   st_value *hi = st_lower_cmp(&in, &st_arith_cmpi_def, "sgt", ti, st_lower_index(lc, C - 1));
   ti = st_lower_select(&in, lo, st_lower_index(lc, 0), st_lower_select(&in, hi, st_lower_index(lc, C - 1), ti));
   xi[0] = ivs[0], xi[1] = ti, xi[2] = ivs[1];
-  st_value *lp = st_loss_cast(&in, st_lower_load(&in, x, xi), f64);
+  st_value *lp = st_lower_cast(&in, st_lower_load(&in, x, xi), f64);
   if (sce) {
     /* lse = max + log(sum exp(x - max)) over C, as st_reduce_log_softmax */
     st_value *mx = st_lower_alloca(&in, f64), *s = mx ? st_lower_alloca(&in, f64) : NULL;
@@ -89,24 +72,26 @@ bool st_graph_lower_loss(st_op *op, st_lower_ctx *lc, st_diag *d) {
     st_builder l1 = st_lower_loops(lc, &in, 1, &C, false, &c);
     if (!l1.block) return false;
     xi[1] = c;
-    st_value *v = st_loss_cast(&l1, st_lower_load(&l1, x, xi), f64), *m = st_lower_load(&l1, mx, NULL);
+    st_value *v = st_lower_cast(&l1, st_lower_load(&l1, x, xi), f64), *m = st_lower_load(&l1, mx, NULL);
     if (!st_lower_store(&l1, st_lower_select(&l1, st_lower_cmp(&l1, &st_arith_cmpf_def, "ogt", v, m), v, m), mx, NULL))
       return false;
     st_builder l2 = st_lower_loops(lc, &in, 1, &C, false, &c);
     if (!l2.block) return false;
     xi[1] = c;
-    v = st_loss_cast(&l2, st_lower_load(&l2, x, xi), f64);
-    st_value *e = st_loss_math(&l2, "exp", st_lower_binary(&l2, &st_arith_subf_def, v, st_lower_load(&l2, mx, NULL)));
+    v = st_lower_cast(&l2, st_lower_load(&l2, x, xi), f64);
+    st_value *e =
+        st_lower_math(&l2, "exp", st_lower_binary(&l2, &st_arith_subf_def, v, st_lower_load(&l2, mx, NULL)), NULL);
     if (!st_lower_store(&l2, st_lower_binary(&l2, &st_arith_addf_def, st_lower_load(&l2, s, NULL), e), s, NULL))
       return false;
     st_value *lse = st_lower_binary(&in, &st_arith_addf_def, st_lower_load(&in, mx, NULL),
-                                    st_loss_math(&in, "log", st_lower_load(&in, s, NULL)));
+                                    st_lower_math(&in, "log", st_lower_load(&in, s, NULL), NULL));
     if (want_lp) {
       st_builder l3 = st_lower_loops(lc, &in, 1, &C, false, &c);
       if (!l3.block) return false;
       xi[1] = c;
-      v = st_loss_cast(&l3, st_lower_load(&l3, x, xi), f64);
-      if (!st_lower_store(&l3, st_loss_cast(&l3, st_lower_binary(&l3, &st_arith_subf_def, v, lse), lpv->type->u.shaped.elem),
+      v = st_lower_cast(&l3, st_lower_load(&l3, x, xi), f64);
+      if (!st_lower_store(&l3,
+                          st_lower_cast(&l3, st_lower_binary(&l3, &st_arith_subf_def, v, lse), lpv->type->u.shaped.elem),
                           lpv, xi))
         return false;
     }
@@ -114,16 +99,17 @@ bool st_graph_lower_loss(st_op *op, st_lower_ctx *lc, st_diag *d) {
   }
   st_value *w = st_lower_const(&in, f64, 1);
   if (weight) {
-    w = st_loss_cast(&in, st_lower_load(&in, weight, &ti), f64);
+    w = st_lower_cast(&in, st_lower_load(&in, weight, &ti), f64);
   }
   st_value *zero = st_lower_const(&in, f64, 0);
-  st_value *loss = st_lower_select(&in, ignored, zero, st_lower_binary(&in, &st_arith_mulf_def, st_loss_math(&in, "neg", lp), w));
-  if (red == 0) return st_lower_store(&in, st_loss_cast(&in, loss, oe), out, ivs);
+  st_value *loss = st_lower_select(&in, ignored, zero,
+                                   st_lower_binary(&in, &st_arith_mulf_def, st_lower_math(&in, "neg", lp, NULL), w));
+  if (red == 0) return st_lower_store(&in, st_lower_cast(&in, loss, oe), out, ivs);
   w = st_lower_select(&in, ignored, zero, w);
   if (!st_lower_store(&in, st_lower_binary(&in, &st_arith_addf_def, st_lower_load(&in, sum, NULL), loss), sum, NULL) ||
       !st_lower_store(&in, st_lower_binary(&in, &st_arith_addf_def, st_lower_load(&in, wsum, NULL), w), wsum, NULL))
     return false;
   st_value *r = st_lower_load(&lc->b, sum, NULL);
   if (red == 2) r = st_lower_binary(&lc->b, &st_arith_divf_def, r, st_lower_load(&lc->b, wsum, NULL));
-  return st_lower_store(&lc->b, st_loss_cast(&lc->b, r, oe), out, NULL);
+  return st_lower_store(&lc->b, st_lower_cast(&lc->b, r, oe), out, NULL);
 }

@@ -22,16 +22,6 @@ static int64_t st_misc_axis(st_op *op, const char *name, int64_t dflt, unsigned 
   return a < 0 ? a + rank : a;
 }
 
-static st_value *st_misc_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
-static st_value *st_misc_math(st_builder *b, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (!r || !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
-
 /* ---- Tile (x, repeats): out[i] = x[i mod dims] ---- */
 bool st_graph_lower_tile(st_op *op, st_lower_ctx *lc, st_diag *d) {
   const st_type *out = op->results[0].type, *t = lc->inputs[0]->type;
@@ -95,7 +85,7 @@ bool st_graph_lower_reverse_sequence(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!in.block) return false;
   st_value *li[ST_MAX_RANK];
   for (unsigned j = 0; j < lc->inputs[1]->type->u.shaped.rank; j++) li[j] = ivs[ba];
-  st_value *len = st_misc_cast(&in, st_lower_load(&in, lc->inputs[1], li), index);
+  st_value *len = st_lower_cast(&in, st_lower_load(&in, lc->inputs[1], li), index);
   st_value *rev = st_lower_binary(&in, &st_arith_subi_def,
                                   st_lower_binary(&in, &st_arith_subi_def, len, st_lower_index(lc, 1)), ivs[ta]);
   st_value *inside = st_lower_cmp(&in, &st_arith_cmpi_def, "slt", ivs[ta], len);
@@ -132,12 +122,12 @@ bool st_graph_lower_instance_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
     return false;
   st_value *var = st_lower_binary(&in, &st_arith_divf_def, st_lower_load(&in, sq, NULL), st_lower_const(&in, elem, (double)n));
   st_value *veps = st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, elem, st_op_attr_float(op, "epsilon", 1e-5)));
-  st_value *sd = st_misc_math(&in, "sqrt", veps);
+  st_value *sd = st_lower_math(&in, "sqrt", veps, NULL);
   if (!sd) return false;
   st_value *inv = st_lower_binary(&in, &st_arith_divf_def, st_lower_const(&in, elem, 1), sd);
   st_value *ci[1] = {outer[1]};
-  st_value *scale = st_misc_cast(&in, st_lower_load(&in, lc->inputs[1], ci), elem);
-  st_value *bias = st_misc_cast(&in, st_lower_load(&in, lc->inputs[2], ci), elem);
+  st_value *scale = st_lower_cast(&in, st_lower_load(&in, lc->inputs[1], ci), elem);
+  st_value *bias = st_lower_cast(&in, st_lower_load(&in, lc->inputs[2], ci), elem);
   st_value *k = st_lower_binary(&in, &st_arith_mulf_def, inv, scale);
   st_builder l3 = st_lower_loops(lc, &in, r - 2, t->u.shaped.dims + 2, false, idx + 2);
   if (!l3.block) return false;
@@ -176,11 +166,11 @@ bool st_graph_lower_lp_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!s.block) return false;
   st_misc_at(r, axis, ivs, a, xi);
   st_value *v = st_lower_load(&s, lc->inputs[0], xi);
-  st_value *m = l1 ? st_misc_math(&s, "abs", v) : st_lower_binary(&s, &st_arith_mulf_def, v, v);
+  st_value *m = l1 ? st_lower_math(&s, "abs", v, NULL) : st_lower_binary(&s, &st_arith_mulf_def, v, v);
   if (!m || !st_lower_store(&s, st_lower_binary(&s, &st_arith_addf_def, st_lower_load(&s, acc, NULL), m), acc, NULL))
     return false;
   st_value *norm = st_lower_load(&in, acc, NULL);
-  if (!l1 && !(norm = st_misc_math(&in, "sqrt", norm))) return false;
+  if (!l1 && !(norm = st_lower_math(&in, "sqrt", norm, NULL))) return false;
   st_value *zero = st_lower_cmp(&in, &st_arith_cmpf_def, "oeq", norm, st_lower_const(&in, elem, 0));
   norm = st_lower_select(&in, zero, st_lower_const(&in, elem, 1), norm);
   st_builder w = st_lower_loops(lc, &in, 1, &t->u.shaped.dims[axis], false, &a);
@@ -239,7 +229,7 @@ bool st_graph_lower_one_hot(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!in.block || !off || !on) return false;
   for (unsigned j = 0, o = 0; j < r; j++)
     if (j != axis) ii[o++] = ivs[j];
-  st_value *k = st_misc_cast(&in, st_lower_load(&in, lc->inputs[0], ii), index);
+  st_value *k = st_lower_cast(&in, st_lower_load(&in, lc->inputs[0], ii), index);
   st_value *neg = st_lower_cmp(&in, &st_arith_cmpi_def, "slt", k, st_lower_index(lc, 0));
   k = st_lower_select(&in, neg, st_lower_binary(&in, &st_arith_addi_def, k, st_lower_index(lc, depth)), k);
   st_value *hit = st_lower_cmp(&in, &st_arith_cmpi_def, "eq", k, ivs[axis]);
@@ -281,7 +271,7 @@ bool st_graph_lower_compress(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!dst) return false;
   st_builder in = st_lower_loops(lc, &lc->b, out->u.shaped.rank, out->u.shaped.dims, true, ivs);
   if (!in.block) return false;
-  st_value *p = st_misc_cast(&in, st_lower_load(&in, table, ivs + (flat ? 0 : axis)), index);
+  st_value *p = st_lower_cast(&in, st_lower_load(&in, table, ivs + (flat ? 0 : axis)), index);
   if (flat) { /* unravel p over x's dims, innermost first */
     for (unsigned j = r; j-- > 0;) {
       st_value *dj = st_lower_index(lc, t->u.shaped.dims[j]);
@@ -358,6 +348,6 @@ bool st_graph_lower_top_k(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *best = st_lower_load(&lj, bv, NULL), *at = st_lower_load(&lj, bi, NULL);
   st_misc_at(r, axis, ivs, j, xi);
   return st_lower_store(&lj, best, vals, xi) &&
-         st_lower_store(&lj, st_misc_cast(&lj, at, idxs->type->u.shaped.elem), idxs, xi) &&
+         st_lower_store(&lj, st_lower_cast(&lj, at, idxs->type->u.shaped.elem), idxs, xi) &&
          st_lower_store(&lj, best, pv, NULL) && st_lower_store(&lj, at, pi, NULL);
 }

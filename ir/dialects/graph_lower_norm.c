@@ -18,7 +18,6 @@
  * window of channels [c - floor((size-1)/2), c + ceil((size-1)/2)] clipped
  * to [0, C) (runtime bounds), then y = x / (bias + alpha / size * sum)^beta. */
 #include <math.h>
-#include <string.h>
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
@@ -46,10 +45,6 @@ static st_builder st_norm_inner(st_lower_ctx *lc, st_builder *b, const st_type *
   bool mask[ST_MAX_RANK];
   for (unsigned j = 0; j < t->u.shaped.rank; j++) mask[j] = j >= axis;
   return st_norm_sweep(lc, b, t, mask, outer, idx);
-}
-
-static st_value *st_norm_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
 }
 
 bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
@@ -92,18 +87,18 @@ bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
   }
   st_value *var = st_lower_binary(&in, &st_arith_divf_def, st_lower_load(&in, sq, NULL), st_lower_const(&in, elem, (double)n));
   st_value *veps = st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, elem, st_op_attr_float(op, "epsilon", 1e-5)));
-  st_value *sd = veps ? st_lower_op(&in, &st_arith_math_def, 1, &veps, NULL) : NULL;
-  if (!sd || !st_op_set_attr(in.module, sd->def, "fn", st_attr_string(in.module, "sqrt", 4))) return false;
+  st_value *sd = st_lower_math(&in, "sqrt", veps, NULL);
+  if (!sd) return false;
   st_value *inv = st_lower_binary(&in, &st_arith_divf_def, st_lower_const(&in, elem, 1), sd);
   st_builder l3 = st_norm_inner(lc, &in, t, (unsigned)axis, outer, idx);
   if (!l3.block) return false;
   st_value *y = st_lower_binary(&l3, &st_arith_mulf_def,
                                 st_lower_binary(&l3, &st_arith_subf_def, st_lower_load(&l3, x, idx), mean), inv);
   st_lower_bcast_indices(lc, scale, t, idx, bi);
-  y = st_lower_binary(&l3, &st_arith_mulf_def, y, st_norm_cast(&l3, st_lower_load(&l3, scale, bi), elem));
+  y = st_lower_binary(&l3, &st_arith_mulf_def, y, st_lower_cast(&l3, st_lower_load(&l3, scale, bi), elem));
   if (bias) {
     st_lower_bcast_indices(lc, bias, t, idx, bi);
-    y = st_lower_binary(&l3, &st_arith_addf_def, y, st_norm_cast(&l3, st_lower_load(&l3, bias, bi), elem));
+    y = st_lower_binary(&l3, &st_arith_addf_def, y, st_lower_cast(&l3, st_lower_load(&l3, bias, bi), elem));
   }
   if (!st_lower_store(&l3, y, dst, idx)) return false;
   /* Mean and InvStdDev: the row's statistics at [outer..., 0...]. */
@@ -113,21 +108,13 @@ bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
     st_value *o = lc->outputs[res];
     for (unsigned j = (unsigned)axis; j < r; j++) idx[j] = st_lower_index(lc, 0);
     for (unsigned j = 0; j < (unsigned)axis; j++) idx[j] = outer[j];
-    if (!st_lower_store(&in, st_norm_cast(&in, stat[res - 1], op->results[res].type->u.shaped.elem), o, idx))
+    if (!st_lower_store(&in, st_lower_cast(&in, stat[res - 1], op->results[res].type->u.shaped.elem), o, idx))
       return false;
   }
   return true;
 }
 
 /* ---- f64 statistics (GroupNormalization, MeanVarianceNormalization, LRN) ---- */
-
-static st_value *st_norm_math(st_builder *b, const char *fn, st_value *x, st_value *y) {
-  st_value *ops[2] = {x, y};
-  unsigned n = y ? 2 : 1;
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, n, ops, NULL) : NULL;
-  if (!r || !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
 
 /* A parallel nest over the dims of t not marked in mask; rows gets its ivs. */
 static st_builder st_norm_rows(st_lower_ctx *lc, const st_type *t, const bool *mask, st_value **rows) {
@@ -165,9 +152,7 @@ bool st_graph_lower_group_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
   /* X and Y as (N, G, chunk) */
   st_dim vd[3] = {N, G, chunk};
   const st_type *vt = st_type_memref(ctx, elem, 3, vd, NULL, 0, 0);
-  st_value *x = lc->inputs[0], *y = dst;
-  if (x->type != vt) x = st_lower_op(&lc->b, &st_mem_view_def, 1, &x, vt);
-  if (y->type != vt) y = st_lower_op(&lc->b, &st_mem_view_def, 1, &y, vt);
+  st_value *x = st_lower_view(lc, lc->inputs[0], 3, vd), *y = st_lower_view(lc, dst, 3, vd);
   if (!x || !y) return false;
   const bool mask[3] = {false, false, true};
   st_value *rows[2], *idx[3];
@@ -175,16 +160,18 @@ bool st_graph_lower_group_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *sum = st_norm_acc(&in, f64), *sq = sum ? st_norm_acc(&in, f64) : NULL;
   if (!sq) return false;
   st_builder l1 = st_norm_sweep(lc, &in, vt, mask, rows, idx);
-  if (!l1.block || !st_norm_add(&l1, sum, st_norm_cast(&l1, st_lower_load(&l1, x, idx), f64))) return false;
+  if (!l1.block || !st_norm_add(&l1, sum, st_lower_cast(&l1, st_lower_load(&l1, x, idx), f64))) return false;
   st_value *nv = st_lower_const(&in, f64, (double)chunk);
   st_value *mean = st_lower_binary(&in, &st_arith_divf_def, st_lower_load(&in, sum, NULL), nv);
   st_builder l2 = st_norm_sweep(lc, &in, vt, mask, rows, idx);
   if (!l2.block) return false;
-  st_value *c2 = st_lower_binary(&l2, &st_arith_subf_def, st_norm_cast(&l2, st_lower_load(&l2, x, idx), f64), mean);
+  st_value *c2 = st_lower_binary(&l2, &st_arith_subf_def, st_lower_cast(&l2, st_lower_load(&l2, x, idx), f64), mean);
   if (!st_norm_add(&l2, sq, st_lower_binary(&l2, &st_arith_mulf_def, c2, c2))) return false;
   st_value *var = st_lower_binary(&in, &st_arith_divf_def, st_lower_load(&in, sq, NULL), nv);
-  st_value *sd = st_norm_math(&in, "sqrt", st_lower_binary(&in, &st_arith_addf_def, var,
-                                                           st_lower_const(&in, f64, st_op_attr_float(op, "epsilon", 1e-5))), NULL);
+  st_value *sd = st_lower_math(&in, "sqrt",
+                               st_lower_binary(&in, &st_arith_addf_def, var,
+                                               st_lower_const(&in, f64, st_op_attr_float(op, "epsilon", 1e-5))),
+                               NULL);
   st_value *inv = st_lower_binary(&in, &st_arith_divf_def, st_lower_const(&in, f64, 1), sd);
   st_builder l3 = st_norm_sweep(lc, &in, vt, mask, rows, idx);
   if (!l3.block) return false;
@@ -192,11 +179,11 @@ bool st_graph_lower_group_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!per_group)
     k = st_lower_binary(&l3, &st_arith_addi_def, st_lower_binary(&l3, &st_arith_muli_def, rows[1], st_lower_index(lc, C / G)),
                         st_lower_binary(&l3, &st_arith_divui_def, idx[2], st_lower_index(lc, spatial)));
-  st_value *c3 = st_lower_binary(&l3, &st_arith_subf_def, st_norm_cast(&l3, st_lower_load(&l3, x, idx), f64), mean);
+  st_value *c3 = st_lower_binary(&l3, &st_arith_subf_def, st_lower_cast(&l3, st_lower_load(&l3, x, idx), f64), mean);
   st_value *v = st_lower_binary(&l3, &st_arith_mulf_def, st_lower_binary(&l3, &st_arith_mulf_def, c3, inv),
-                                st_norm_cast(&l3, st_lower_load(&l3, lc->inputs[1], &k), f64));
-  v = st_lower_binary(&l3, &st_arith_addf_def, v, st_norm_cast(&l3, st_lower_load(&l3, lc->inputs[2], &k), f64));
-  return st_lower_store(&l3, st_norm_cast(&l3, v, elem), y, idx);
+                                st_lower_cast(&l3, st_lower_load(&l3, lc->inputs[1], &k), f64));
+  v = st_lower_binary(&l3, &st_arith_addf_def, v, st_lower_cast(&l3, st_lower_load(&l3, lc->inputs[2], &k), f64));
+  return st_lower_store(&l3, st_lower_cast(&l3, v, elem), y, idx);
 }
 
 /* ---- MeanVarianceNormalization {axes = [0, 2, 3]}: (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9) ---- */
@@ -227,18 +214,19 @@ bool st_graph_lower_mvn(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!sq) return false;
   st_builder l1 = st_norm_sweep(lc, &in, t, mask, rows, idx);
   if (!l1.block) return false;
-  st_value *v = st_norm_cast(&l1, st_lower_load(&l1, x, idx), f64);
+  st_value *v = st_lower_cast(&l1, st_lower_load(&l1, x, idx), f64);
   if (!st_norm_add(&l1, sum, v) || !st_norm_add(&l1, sq, st_lower_binary(&l1, &st_arith_mulf_def, v, v))) return false;
   st_value *nv = st_lower_const(&in, f64, (double)n), *zero = st_lower_const(&in, f64, 0);
   st_value *mean = st_lower_binary(&in, &st_arith_divf_def, st_lower_load(&in, sum, NULL), nv);
   st_value *var = st_lower_binary(&in, &st_arith_subf_def, st_lower_binary(&in, &st_arith_divf_def, st_lower_load(&in, sq, NULL), nv),
                                   st_lower_binary(&in, &st_arith_mulf_def, mean, mean));
   var = st_lower_select(&in, st_lower_cmp(&in, &st_arith_cmpf_def, "ogt", var, zero), var, zero); /* NaN reads 0 */
-  st_value *den = st_lower_binary(&in, &st_arith_addf_def, st_norm_math(&in, "sqrt", var, NULL), st_lower_const(&in, f64, 1e-9));
+  st_value *den =
+      st_lower_binary(&in, &st_arith_addf_def, st_lower_math(&in, "sqrt", var, NULL), st_lower_const(&in, f64, 1e-9));
   st_builder l2 = st_norm_sweep(lc, &in, t, mask, rows, idx);
   if (!l2.block) return false;
-  st_value *c = st_lower_binary(&l2, &st_arith_subf_def, st_norm_cast(&l2, st_lower_load(&l2, x, idx), f64), mean);
-  return st_lower_store(&l2, st_norm_cast(&l2, st_lower_binary(&l2, &st_arith_divf_def, c, den), elem), dst, idx);
+  st_value *c = st_lower_binary(&l2, &st_arith_subf_def, st_lower_cast(&l2, st_lower_load(&l2, x, idx), f64), mean);
+  return st_lower_store(&l2, st_lower_cast(&l2, st_lower_binary(&l2, &st_arith_divf_def, c, den), elem), dst, idx);
 }
 
 /* ---- LRN {size, alpha, beta, bias}: x / (bias + alpha / size * sum of x^2 over the channel window)^beta ---- */
@@ -266,12 +254,12 @@ bool st_graph_lower_lrn(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder lk = st_lower_for(lc, &in, lb, ub, false, &k);
   if (!lk.block) return false;
   for (unsigned j = 0; j < r; j++) xi[j] = j == 1 ? k : ivs[j];
-  st_value *v = st_norm_cast(&lk, st_lower_load(&lk, x, xi), f64);
+  st_value *v = st_lower_cast(&lk, st_lower_load(&lk, x, xi), f64);
   if (!st_norm_add(&lk, sq, st_lower_binary(&lk, &st_arith_mulf_def, v, v))) return false;
   st_value *base = st_lower_binary(&in, &st_arith_addf_def, st_lower_const(&in, f64, bias),
                                    st_lower_binary(&in, &st_arith_mulf_def, st_lower_const(&in, f64, alpha / (double)size),
                                                    st_lower_load(&in, sq, NULL)));
-  st_value *y = st_lower_binary(&in, &st_arith_divf_def, st_norm_cast(&in, st_lower_load(&in, x, ivs), f64),
-                                st_norm_math(&in, "pow", base, st_lower_const(&in, f64, beta)));
-  return st_lower_store(&in, st_norm_cast(&in, y, elem), dst, ivs);
+  st_value *y = st_lower_binary(&in, &st_arith_divf_def, st_lower_cast(&in, st_lower_load(&in, x, ivs), f64),
+                                st_lower_math(&in, "pow", base, st_lower_const(&in, f64, beta)));
+  return st_lower_store(&in, st_lower_cast(&in, y, elem), dst, ivs);
 }

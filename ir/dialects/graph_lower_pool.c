@@ -17,7 +17,6 @@
  * The window geometry is read back from the attributes and the result's
  * type, which shape inference already checked. */
 #include <math.h>
-#include <string.h>
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
@@ -71,14 +70,6 @@ static bool st_lpool_geom(st_op *op, bool global, st_lpool *g, st_diag *d) {
 }
 
 typedef enum st_lpool_kind { ST_LPOOL_MAX, ST_LPOOL_AVG, ST_LPOOL_LP } st_lpool_kind;
-
-/* arith.math fn(x) (LpPool's |x|^p and its root). */
-static st_value *st_lpool_math(st_builder *b, const char *fn, st_value *x, st_value *y) {
-  st_value *ops[2] = {x, y};
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, y ? 2 : 1, ops, NULL) : NULL;
-  if (!r || !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
 
 /* MaxPool's index of input position q (inside) of plane (n, c), as i64:
  * (n * C + c) * plane + the offset of q in the plane, row-major or (with
@@ -156,8 +147,8 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
   if (inside) x = st_lower_select(&red, inside, x, st_lower_const(&red, elem, identity));
   if (kind == ST_LPOOL_LP) /* |x|^p; a padded position is 0 */
     x = p == 2 ? st_lower_binary(&red, &st_arith_mulf_def, x, x)
-        : p == 1 ? st_lpool_math(&red, "abs", x, NULL)
-                 : st_lpool_math(&red, "pow", st_lpool_math(&red, "abs", x, NULL), st_lower_const(&red, elem, (double)p));
+        : p == 1 ? st_lower_math(&red, "abs", x, NULL)
+                 : st_lower_math(&red, "pow", st_lower_math(&red, "abs", x, NULL), st_lower_const(&red, elem, (double)p));
   st_value *next;
   if (kind != ST_LPOOL_MAX) {
     next = st_lower_binary(&red, st_lower_arith_for(elem, 'a'), a, x);
@@ -186,7 +177,7 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
     y = st_lower_binary(&in, &st_arith_divf_def, y,
                         count ? st_lower_load(&in, cnt, NULL) : st_lower_const(&in, elem, (double)window));
   if (kind == ST_LPOOL_LP && p != 1)
-    y = p == 2 ? st_lpool_math(&in, "sqrt", y, NULL) : st_lpool_math(&in, "pow", y, st_lower_const(&in, elem, 1.0 / (double)p));
+    y = p == 2 ? st_lower_math(&in, "sqrt", y, NULL) : st_lower_math(&in, "pow", y, st_lower_const(&in, elem, 1.0 / (double)p));
   if (want_idx && !st_lower_store(&in, st_lower_load(&in, best, NULL), idx_dst, ivs)) return false;
   return st_lower_store(&in, y, dst, ivs);
 }

@@ -21,22 +21,11 @@
  * - ConvInteger and QLinearConv reuse the float convolution's direct nest
  *   (st_lower_conv_direct) with an i32 sum and the same requantisation. */
 #include <math.h>
-#include <string.h>
 
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_reduce.h"
-
-static st_value *st_lq_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
-static st_value *st_lq_math(st_builder *b, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (r && !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
 
 static const st_type *st_lq_f64(st_builder *b) { return st_type_scalar(b->module->ctx, ST_TY_F64); }
 
@@ -52,7 +41,7 @@ static st_value *st_lq_saturate_int(st_builder *b, st_value *v, const st_type *e
     v = st_lower_select(b, st_lower_cmp(b, &st_arith_cmpf_def, "olt", v, clo), clo, v);
     v = st_lower_select(b, st_lower_cmp(b, &st_arith_cmpf_def, "ogt", v, chi), chi, v);
   }
-  return st_lq_cast(b, v, elem);
+  return st_lower_cast(b, v, elem);
 }
 
 /* ---- QuantizeLinear / DequantizeLinear ---- */
@@ -97,24 +86,24 @@ bool st_graph_lower_quant_linear(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *s = st_lower_load(&in, scale, si), *v = st_lower_load(&in, x, ivs), *z = NULL;
   if (zp) {
     st_lq_param_index(lc, &in, zp, axis, block, ivs, zi);
-    z = st_lq_cast(&in, st_lower_load(&in, zp, zi), f64);
+    z = st_lower_cast(&in, st_lower_load(&in, zp, zi), f64);
   }
   st_value *y;
   if (!quant) {
-    v = st_lq_cast(&in, v, f64);
+    v = st_lower_cast(&in, v, f64);
     if (z) v = st_lower_binary(&in, &st_arith_subf_def, v, z);
-    y = st_lq_cast(&in, st_lower_binary(&in, &st_arith_mulf_def, v, st_lq_cast(&in, s, f64)), oe);
+    y = st_lower_cast(&in, st_lower_binary(&in, &st_arith_mulf_def, v, st_lower_cast(&in, s, f64)), oe);
   } else {
     const st_type *ct = xe->kind == ST_TY_F64 ? f64 : f32;
-    st_value *q = st_lower_binary(&in, &st_arith_divf_def, st_lq_cast(&in, v, ct), st_lq_cast(&in, s, ct));
+    st_value *q = st_lower_binary(&in, &st_arith_divf_def, st_lower_cast(&in, v, ct), st_lower_cast(&in, s, ct));
     if (small_float) {
-      y = st_lq_cast(&in, q, oe);
+      y = st_lower_cast(&in, q, oe);
       if (y && !st_op_attr_int(op, "saturate", 1) &&
           !st_op_set_attr(in.module, y->def, "saturate", st_attr_int(in.module, st_type_scalar(in.module->ctx, ST_TY_I64), 0)))
         return false;
     } else {
       /* round before adding the zero point: ties go to even x / scale */
-      st_value *r = st_lq_math(&in, "round", st_lq_cast(&in, q, f64));
+      st_value *r = st_lower_math(&in, "round", st_lower_cast(&in, q, f64), NULL);
       if (z) r = st_lower_binary(&in, &st_arith_addf_def, r, z);
       y = r ? st_lq_saturate_int(&in, r, oe) : NULL;
     }
@@ -139,7 +128,7 @@ bool st_graph_lower_dyn_quant(st_op *op, st_lower_ctx *lc, st_diag *d) {
     return false;
   st_builder l1 = st_lower_loops(lc, b, rank, xt->u.shaped.dims, false, ivs);
   if (!l1.block) return false;
-  st_value *v = st_lq_cast(&l1, st_lower_load(&l1, x, ivs), f32), *a = st_lower_load(&l1, lo, NULL);
+  st_value *v = st_lower_cast(&l1, st_lower_load(&l1, x, ivs), f32), *a = st_lower_load(&l1, lo, NULL);
   st_value *c = st_lower_load(&l1, hi, NULL);
   if (!st_lower_store(&l1, st_lower_select(&l1, st_lower_cmp(&l1, &st_arith_cmpf_def, "olt", v, a), v, a), lo, NULL) ||
       !st_lower_store(&l1, st_lower_select(&l1, st_lower_cmp(&l1, &st_arith_cmpf_def, "ogt", v, c), v, c), hi, NULL))
@@ -148,18 +137,23 @@ bool st_graph_lower_dyn_quant(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *scale = st_lower_binary(b, &st_arith_divf_def, st_lower_binary(b, &st_arith_subf_def, st_lower_load(b, hi, NULL), mn),
                                     st_lower_const(b, f32, 255));
   st_value *zero = st_lower_const(b, f64, 0), *pos = st_lower_cmp(b, &st_arith_cmpf_def, "ogt", scale, st_lower_const(b, f32, 0));
-  st_value *zq = st_lq_math(b, "round", st_lq_cast(b, st_lower_binary(b, &st_arith_subf_def, st_lower_const(b, f32, 0),
-                                                                     st_lower_binary(b, &st_arith_divf_def, mn, scale)), f64));
+  st_value *zq = st_lower_math(b, "round",
+                               st_lower_cast(b,
+                                             st_lower_binary(b, &st_arith_subf_def, st_lower_const(b, f32, 0),
+                                                             st_lower_binary(b, &st_arith_divf_def, mn, scale)),
+                                             f64),
+                               NULL);
   zq = st_lower_select(b, pos, zq, zero);
   zq = st_lower_select(b, st_lower_cmp(b, &st_arith_cmpf_def, "olt", zq, zero), zero, zq);
   zq = st_lower_select(b, st_lower_cmp(b, &st_arith_cmpf_def, "ogt", zq, st_lower_const(b, f64, 255)), st_lower_const(b, f64, 255), zq);
   if (!zq) return false;
-  if (sres && !st_lower_store(b, st_lq_cast(b, scale, sres->type->u.shaped.elem), sres, NULL)) return false;
-  if (zres && !st_lower_store(b, st_lq_cast(b, zq, zres->type->u.shaped.elem), zres, NULL)) return false;
+  if (sres && !st_lower_store(b, st_lower_cast(b, scale, sres->type->u.shaped.elem), sres, NULL)) return false;
+  if (zres && !st_lower_store(b, st_lower_cast(b, zq, zres->type->u.shaped.elem), zres, NULL)) return false;
   st_builder l2 = st_lower_loops(lc, b, rank, xt->u.shaped.dims, true, ivs);
   if (!l2.block) return false;
-  v = st_lq_cast(&l2, st_lower_load(&l2, x, ivs), f32);
-  st_value *r = st_lq_math(&l2, "round", st_lq_cast(&l2, st_lower_binary(&l2, &st_arith_divf_def, v, scale), f64));
+  v = st_lower_cast(&l2, st_lower_load(&l2, x, ivs), f32);
+  st_value *r =
+      st_lower_math(&l2, "round", st_lower_cast(&l2, st_lower_binary(&l2, &st_arith_divf_def, v, scale), f64), NULL);
   r = st_lower_select(&l2, pos, st_lower_binary(&l2, &st_arith_addf_def, r, zq), zq);
   return r && st_lower_store(&l2, st_lq_saturate_int(&l2, r, u8), dst, ivs);
 }
@@ -173,7 +167,7 @@ static st_value *st_lq_param(st_lower_ctx *lc, st_builder *b, st_value *p, st_va
   unsigned r = p->type->u.shaped.rank;
   bool one = st_type_num_elements(p->type) == 1;
   for (unsigned j = 0; j < r; j++) idx[j] = one ? st_lower_index(lc, 0) : k;
-  return st_lq_cast(b, st_lower_load(b, p, idx), t);
+  return st_lower_cast(b, st_lower_load(b, p, idx), t);
 }
 
 /* The interpreter's requantisation of sum s (f64):
@@ -184,10 +178,10 @@ static st_value *st_lq_requant(st_lower_ctx *lc, st_builder *b, st_value *s, st_
   const st_type *f64 = st_lq_f64(b), *se = a_s->type->u.shaped.elem;
   st_value *as = st_lq_param(lc, b, a_s, i, f64), *bs = st_lq_param(lc, b, b_s, j, f64);
   st_value *ys = st_lq_param(lc, b, y_s, NULL, f64), *yz = st_lq_param(lc, b, y_zp, NULL, f64);
-  st_value *mult = st_lq_cast(b, st_lq_cast(b, st_lower_binary(b, &st_arith_mulf_def, as, bs), se), f64);
-  mult = st_lq_cast(b, st_lq_cast(b, st_lower_binary(b, &st_arith_divf_def, mult, ys), se), f64);
+  st_value *mult = st_lower_cast(b, st_lower_cast(b, st_lower_binary(b, &st_arith_mulf_def, as, bs), se), f64);
+  mult = st_lower_cast(b, st_lower_cast(b, st_lower_binary(b, &st_arith_divf_def, mult, ys), se), f64);
   st_value *v = st_lower_binary(b, &st_arith_addf_def, st_lower_binary(b, &st_arith_mulf_def, s, mult), yz);
-  v = st_lq_math(b, "round", v);
+  v = st_lower_math(b, "round", v, NULL);
   return v ? st_lq_saturate_int(b, v, oe) : NULL;
 }
 
@@ -222,14 +216,14 @@ bool st_graph_lower_qmatmul(st_op *op, st_lower_ctx *lc, st_diag *d) {
   ai[ra - 1] = k;
   bi[rb > 1 ? rb - 2 : 0] = k;
   if (rb > 1) bi[rb - 1] = n;
-  st_value *x = st_lower_binary(&l, &st_arith_subi_def, st_lq_cast(&l, st_lower_load(&l, A, ai), i64), azp);
-  st_value *y = st_lower_binary(&l, &st_arith_subi_def, st_lq_cast(&l, st_lower_load(&l, B, bi), i64), bzp);
+  st_value *x = st_lower_binary(&l, &st_arith_subi_def, st_lower_cast(&l, st_lower_load(&l, A, ai), i64), azp);
+  st_value *y = st_lower_binary(&l, &st_arith_subi_def, st_lower_cast(&l, st_lower_load(&l, B, bi), i64), bzp);
   if (!st_lower_store(&l, st_lower_binary(&l, &st_arith_addi_def, st_lower_load(&l, acc, NULL),
                                           st_lower_binary(&l, &st_arith_muli_def, x, y)), acc, NULL))
     return false;
   st_value *s = st_lower_load(&in, acc, NULL);
-  if (!ql) return st_lower_store(&in, st_lq_cast(&in, s, oe), dst, ivs);
-  st_value *v = st_lq_requant(lc, &in, st_lq_cast(&in, s, f64), lc->inputs[1], m, lc->inputs[4], n, lc->inputs[6],
+  if (!ql) return st_lower_store(&in, st_lower_cast(&in, s, oe), dst, ivs);
+  st_value *v = st_lq_requant(lc, &in, st_lower_cast(&in, s, f64), lc->inputs[1], m, lc->inputs[4], n, lc->inputs[6],
                               lc->inputs[7], oe);
   return v && st_lower_store(&in, v, dst, ivs);
 }
@@ -253,10 +247,10 @@ bool st_graph_lower_qconv(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_lower_conv_nest n;
   if (!dst || !st_lower_conv_direct(lc, &g, X, W, out, i32, xz, wz, &n)) return false;
   st_value *s = n.acc, *m = n.ivs[1];
-  if (!ql) return st_lower_store(&n.in, st_lq_cast(&n.in, s, oe), dst, n.ivs);
+  if (!ql) return st_lower_store(&n.in, st_lower_cast(&n.in, s, oe), dst, n.ivs);
   st_value *B = lc->num_inputs > 8 ? lc->inputs[8] : NULL;
   if (B) s = st_lower_binary(&n.in, &st_arith_addi_def, s, st_lq_param(lc, &n.in, B, m, i32));
-  st_value *v = st_lq_requant(lc, &n.in, st_lq_cast(&n.in, s, f64), lc->inputs[1], NULL, lc->inputs[4], m, lc->inputs[6],
-                              lc->inputs[7], oe);
+  st_value *v = st_lq_requant(lc, &n.in, st_lower_cast(&n.in, s, f64), lc->inputs[1], NULL, lc->inputs[4], m,
+                              lc->inputs[6], lc->inputs[7], oe);
   return v && st_lower_store(&n.in, v, dst, n.ivs);
 }

@@ -21,16 +21,8 @@
 #include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_reduce.h"
 
-static st_value *st_math1(st_builder *b, const char *fn, st_value *x) {
-  if (!x) return NULL;
-  st_value *r = st_lower_op(b, &st_arith_math_def, 1, &x, NULL);
-  if (r && !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
-
 static st_value *st_bn_f64(st_builder *b, st_value *v) {
-  const st_type *f64 = st_type_scalar(b->module->ctx, ST_TY_F64);
-  return !v || v->type == f64 ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, f64);
+  return st_lower_cast(b, v, st_type_scalar(b->module->ctx, ST_TY_F64));
 }
 
 /* One pass over channel c's elements (every dim but 1) at *b; returns a
@@ -92,7 +84,8 @@ static bool st_bn_training(st_op *op, st_lower_ctx *lc, double eps) {
     if (v && re != f64) v = st_lower_op(&in, &st_arith_cast_def, 1, &v, re);
     if (!st_lower_store(&in, v, run[r], &c)) return false;
   }
-  st_value *root = st_math1(&in, "sqrt", st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, f64, eps)));
+  st_value *root =
+      st_lower_math(&in, "sqrt", st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, f64, eps)), NULL);
   st_value *scale = st_lower_binary(&in, &st_arith_divf_def, st_bn_f64(&in, st_lower_load(&in, lc->inputs[1], &c)), root);
   st_value *bias = st_bn_f64(&in, st_lower_load(&in, lc->inputs[2], &c));
   st_builder l = st_bn_channel_loops(lc, &in, xt, c, xi);
@@ -128,7 +121,8 @@ bool st_graph_lower_batch_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *c = ivs[1];
   st_value *scale = st_lower_load(&in, lc->inputs[1], &c), *bias = st_lower_load(&in, lc->inputs[2], &c);
   st_value *mean = st_lower_load(&in, lc->inputs[3], &c), *var = st_lower_load(&in, lc->inputs[4], &c);
-  st_value *root = st_math1(&in, "sqrt", st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, elem, eps)));
+  st_value *root =
+      st_lower_math(&in, "sqrt", st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, elem, eps)), NULL);
   st_value *factor = st_lower_binary(&in, &st_arith_divf_def, scale, root);
   st_value *x = st_lower_binary(&in, &st_arith_subf_def, st_lower_load(&in, lc->inputs[0], ivs), mean);
   st_value *y = st_lower_binary(&in, &st_arith_addf_def, st_lower_binary(&in, &st_arith_mulf_def, x, factor), bias);
@@ -210,7 +204,7 @@ bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d) {
   }
   st_value *x = st_lower_load(&red, lc->inputs[0], xi), *a = st_lower_load(&red, acc, NULL), *v;
   if (r->map && !strcmp(r->map, "square")) x = st_lower_binary(&red, &st_arith_mulf_def, x, x);
-  else if (r->map) x = st_math1(&red, r->map, x);
+  else if (r->map) x = st_lower_math(&red, r->map, x, NULL);
   switch (r->combine) {
   case ST_RED_SUM: v = st_lower_binary(&red, &st_arith_addf_def, a, x); break;
   case ST_RED_PROD: v = st_lower_binary(&red, &st_arith_mulf_def, a, x); break;
@@ -227,6 +221,6 @@ bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *y = st_lower_load(&in, acc, NULL);
   if (r->finish && !strcmp(r->finish, "mean"))
     y = st_lower_binary(&in, &st_arith_divf_def, y, st_lower_const(&in, elem, (double)count));
-  else if (r->finish) y = st_math1(&in, r->finish, y);
+  else if (r->finish) y = st_lower_math(&in, r->finish, y, NULL);
   return st_lower_store(&in, y, dst, ivs);
 }

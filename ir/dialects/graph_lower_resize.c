@@ -144,7 +144,7 @@ static bool st_rl_lower(st_op *op, st_lower_ctx *lc, const st_resize_cfg *c, con
     }
   }
   st_value *x = st_lower_load(&l, lc->inputs[0], xi);
-  x = x && x->type != f64 ? st_lower_op(&l, &st_arith_cast_def, 1, &x, f64) : x;
+  x = st_lower_cast(&l, x, f64);
   st_value *sum = st_lower_binary(&l, &st_arith_addf_def, st_lower_load(&l, acc, NULL),
                                   st_lower_binary(&l, &st_arith_mulf_def, w, x));
   if (!st_lower_store(&l, sum, acc, NULL)) return false;

@@ -17,8 +17,6 @@
  *
  * The sums add in the interpreter's order.  Y is zeroed first when lengths
  * are given, as the interpreter leaves the steps past a length at 0. */
-#include <string.h>
-
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_rnn.h"
@@ -50,18 +48,10 @@ static st_value *st_lr_div(st_lr *l, st_value *x, st_value *y) { return st_lr_bi
 static st_value *st_lr_sel(st_lr *l, const char *pred, st_value *x, st_value *y, st_value *a, st_value *b) {
   return st_lower_select(l->b, st_lower_cmp(l->b, &st_arith_cmpf_def, pred, x, y), a, b);
 }
-static st_value *st_lr_math(st_lr *l, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(l->b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (r && !st_op_set_attr(l->b->module, r->def, "fn", st_attr_string(l->b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
-static st_value *st_lr_cast(st_lr *l, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(l->b, &st_arith_cast_def, 1, &v, t);
-}
 /* buf[i0, i1, (i2)] as f64. */
 static st_value *st_lr_load(st_lr *l, st_value *buf, st_value *i0, st_value *i1, st_value *i2) {
   st_value *idx[3] = {i0, i1, i2};
-  return st_lr_cast(l, st_lower_load(l->b, buf, idx), l->f64);
+  return st_lower_cast(l->b, st_lower_load(l->b, buf, idx), l->f64);
 }
 static bool st_lr_store(st_lr *l, st_value *v, st_value *buf, st_value *i0, st_value *i1) {
   st_value *idx[2] = {i0, i1};
@@ -77,29 +67,30 @@ static st_value *st_lr_act(st_lr *l, unsigned which, st_value *x) {
   unsigned i = (unsigned)l->dir * l->g->num_acts + which;
   double a = l->acts->alpha[i], b = l->acts->beta[i];
   switch (l->acts->kind[i]) {
-  case ST_RNN_TANH: return st_lr_math(l, "tanh", x);
+  case ST_RNN_TANH: return st_lower_math(l->b, "tanh", x, NULL);
   case ST_RNN_SIGMOID: {
     st_value *one = st_lr_c(l, 1);
-    return st_lr_div(l, one, st_lr_add(l, one, st_lr_math(l, "exp", st_lr_math(l, "neg", x))));
+    return st_lr_div(l, one, st_lr_add(l, one, st_lower_math(l->b, "exp", st_lower_math(l->b, "neg", x, NULL), NULL)));
   }
   case ST_RNN_RELU: return st_lr_sel(l, "ogt", x, st_lr_c(l, 0), x, st_lr_c(l, 0));
   case ST_RNN_AFFINE: return st_lr_add(l, st_lr_mul(l, st_lr_c(l, a), x), st_lr_c(l, b));
   case ST_RNN_LEAKY_RELU: return st_lr_sel(l, "oge", x, st_lr_c(l, 0), x, st_lr_mul(l, st_lr_c(l, a), x));
   case ST_RNN_THRESHOLDED_RELU: return st_lr_sel(l, "ogt", x, st_lr_c(l, a), x, st_lr_c(l, 0));
-  case ST_RNN_SCALED_TANH: return st_lr_mul(l, st_lr_c(l, a), st_lr_math(l, "tanh", st_lr_mul(l, st_lr_c(l, b), x)));
+  case ST_RNN_SCALED_TANH:
+    return st_lr_mul(l, st_lr_c(l, a), st_lower_math(l->b, "tanh", st_lr_mul(l, st_lr_c(l, b), x), NULL));
   case ST_RNN_HARD_SIGMOID: {
     st_value *y = st_lr_add(l, st_lr_mul(l, st_lr_c(l, a), x), st_lr_c(l, b)), *zero = st_lr_c(l, 0);
     st_value *one = st_lr_c(l, 1);
     return st_lr_sel(l, "olt", y, zero, zero, st_lr_sel(l, "ogt", y, one, one, y));
   }
   case ST_RNN_ELU: {
-    st_value *em1 = st_lr_sub(l, st_lr_math(l, "exp", x), st_lr_c(l, 1));
+    st_value *em1 = st_lr_sub(l, st_lower_math(l->b, "exp", x, NULL), st_lr_c(l, 1));
     return st_lr_sel(l, "oge", x, st_lr_c(l, 0), x, st_lr_mul(l, st_lr_c(l, a), em1));
   }
-  case ST_RNN_SOFTSIGN: return st_lr_div(l, x, st_lr_add(l, st_lr_c(l, 1), st_lr_math(l, "abs", x)));
+  case ST_RNN_SOFTSIGN: return st_lr_div(l, x, st_lr_add(l, st_lr_c(l, 1), st_lower_math(l->b, "abs", x, NULL)));
   case ST_RNN_SOFTPLUS: break;
   }
-  return st_lr_math(l, "log1p", st_lr_math(l, "exp", x));
+  return st_lower_math(l->b, "log1p", st_lower_math(l->b, "exp", x, NULL), NULL);
 }
 
 /* x limited to [-clip, clip] when clip > 0. */
@@ -153,7 +144,7 @@ static bool st_lr_put_h(st_lr *l, st_value *k, st_value *hv) {
   const st_rnn *g = l->g;
   st_value *d = st_lr_idx(l, l->dir);
   st_value *idx[4] = {l->t, d, l->bi, k}, *idx1[4] = {l->bi, l->t, d, k};
-  return st_lower_store(l->b, st_lr_cast(l, hv, l->y->type->u.shaped.elem), l->y, g->layout1 ? idx1 : idx);
+  return st_lower_store(l->b, st_lower_cast(l->b, hv, l->y->type->u.shaped.elem), l->y, g->layout1 ? idx1 : idx);
 }
 
 /* The gate sum (or activated gate) q at hidden unit k. */
@@ -256,7 +247,8 @@ static bool st_lr_direction(st_lr *l, bool reverse) {
   l->b = &bb;
   st_value *len = st_lr_idx(l, g->seq), *zero = st_lr_idx(l, 0);
   if (l->seq) {
-    st_value *n = st_lr_cast(l, st_lower_load(&bb, l->seq, &l->bi), st_type_scalar(lc->b.module->ctx, ST_TY_INDEX));
+    st_value *n =
+        st_lower_cast(l->b, st_lower_load(&bb, l->seq, &l->bi), st_type_scalar(lc->b.module->ctx, ST_TY_INDEX));
     n = st_lower_select(&bb, st_lower_cmp(&bb, &st_arith_cmpi_def, "slt", n, zero), zero, n);
     len = st_lower_select(&bb, st_lower_cmp(&bb, &st_arith_cmpi_def, "sgt", n, len), len, n);
   }
@@ -276,16 +268,8 @@ static bool st_lr_direction(st_lr *l, bool reverse) {
   st_lr_state_idx(l, k, idx);
   st_value *hv = l->yh ? st_lr_load(l, l->h, l->bi, k, NULL) : NULL;
   st_value *cv = l->yc ? st_lr_load(l, l->c, l->bi, k, NULL) : NULL;
-  return (!l->yh || st_lower_store(&in, st_lr_cast(l, hv, l->yh->type->u.shaped.elem), l->yh, idx)) &&
-         (!l->yc || st_lower_store(&in, st_lr_cast(l, cv, l->yc->type->u.shaped.elem), l->yc, idx));
-}
-
-static st_value *st_lr_alloc(st_lower_ctx *lc, const st_type *elem, int64_t rows, int64_t cols) {
-  st_dim dims[2] = {rows, cols};
-  const st_type *t = st_type_memref(lc->b.module->ctx, elem, 2, dims, NULL, 0, 0);
-  st_op_state s = {.def = &st_mem_alloc_def, .num_results = 1, .result_types = &t};
-  st_op *a = st_builder_create(&lc->b, &s);
-  return a ? &a->results[0] : NULL;
+  return (!l->yh || st_lower_store(&in, st_lower_cast(l->b, hv, l->yh->type->u.shaped.elem), l->yh, idx)) &&
+         (!l->yc || st_lower_store(&in, st_lower_cast(l->b, cv, l->yc->type->u.shaped.elem), l->yc, idx));
 }
 
 bool st_graph_lower_rnn(st_op *op, st_lower_ctx *lc, st_diag *d) {
@@ -314,9 +298,10 @@ bool st_graph_lower_rnn(st_op *op, st_lower_ctx *lc, st_diag *d) {
   }
   l.y = res[0], l.yh = res[1], l.yc = res[2];
   if (!l.y && !l.yh && !l.yc) return true;
-  l.h = st_lr_alloc(lc, l.f64, g.batch, g.hidden);
-  l.gates = st_lr_alloc(lc, l.f64, g.batch, (int64_t)g.gates * g.hidden);
-  l.c = lstm ? st_lr_alloc(lc, l.f64, g.batch, g.hidden) : NULL;
+  st_dim hd[2] = {g.batch, g.hidden}, gd[2] = {g.batch, (int64_t)g.gates * g.hidden};
+  l.h = st_lower_alloc(lc, l.f64, 2, hd);
+  l.gates = st_lower_alloc(lc, l.f64, 2, gd);
+  l.c = lstm ? st_lower_alloc(lc, l.f64, 2, hd) : NULL;
   if (!l.h || !l.gates || (lstm && !l.c)) return false;
   if (l.y && l.seq) { /* the steps past a row's length stay 0 */
     st_value *ivs[4];

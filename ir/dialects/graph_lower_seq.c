@@ -22,24 +22,6 @@
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
 
-static st_value *st_seq_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
-static st_value *st_seq_math(st_builder *b, const char *fn, st_value *x) {
-  st_value *r = x ? st_lower_op(b, &st_arith_math_def, 1, &x, NULL) : NULL;
-  if (!r || !st_op_set_attr(b->module, r->def, "fn", st_attr_string(b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
-
-/* buf seen with `rank` dims (a view when its shape differs). */
-static st_value *st_seq_view(st_lower_ctx *lc, st_value *buf, unsigned rank, const st_dim *dims) {
-  const st_type *t = buf->type;
-  if (t->u.shaped.rank == rank && !memcmp(t->u.shaped.dims, dims, rank * sizeof *dims)) return buf;
-  const st_type *v = st_type_memref(lc->b.module->ctx, t->u.shaped.elem, rank, dims, NULL, 0, 0);
-  return st_lower_op(&lc->b, &st_mem_view_def, 1, &buf, v);
-}
-
 /* ---- CausalConvWithState ---- */
 
 /* seq[b, c, p] of elem type: p < K - 1 reads the state (or 0), else x[p - (K - 1)]. */
@@ -78,23 +60,24 @@ bool st_graph_lower_causal_conv(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder in = st_lower_loops(lc, &lc->b, 3, xd, true, ivs);
   st_value *acc = in.block ? st_lower_alloca(&in, f64) : NULL;
   if (!acc) return false;
-  st_value *init = bias ? st_seq_cast(&in, st_lower_load(&in, bias, &ivs[1]), f64) : st_lower_const(&in, f64, 0);
+  st_value *init = bias ? st_lower_cast(&in, st_lower_load(&in, bias, &ivs[1]), f64) : st_lower_const(&in, f64, 0);
   if (!st_lower_store(&in, init, acc, NULL)) return false;
   st_dim kd = K;
   st_builder lj = st_lower_loops(lc, &in, 1, &kd, false, &j);
   if (!lj.block) return false;
   st_value *wi[3] = {ivs[1], st_lower_index(lc, 0), j};
   st_value *s = st_cc_seq(lc, &lj, x, past, K, ivs, st_lower_binary(&lj, &st_arith_addi_def, ivs[2], j));
-  st_value *prod = st_lower_binary(&lj, &st_arith_mulf_def, st_seq_cast(&lj, st_lower_load(&lj, w, wi), f64),
-                                   st_seq_cast(&lj, s, f64));
+  st_value *prod = st_lower_binary(&lj, &st_arith_mulf_def, st_lower_cast(&lj, st_lower_load(&lj, w, wi), f64),
+                                   st_lower_cast(&lj, s, f64));
   if (!st_lower_store(&lj, st_lower_binary(&lj, &st_arith_addf_def, st_lower_load(&lj, acc, NULL), prod), acc, NULL))
     return false;
-  st_value *y = st_seq_cast(&in, st_lower_load(&in, acc, NULL), elem); /* rounded before the activation */
+  st_value *y = st_lower_cast(&in, st_lower_load(&in, acc, NULL), elem); /* rounded before the activation */
   if (silu) {
-    st_value *y64 = st_seq_cast(&in, y, f64);
-    st_value *e = st_seq_math(&in, "exp", st_seq_math(&in, "neg", y64));
-    y = st_seq_cast(&in, st_lower_binary(&in, &st_arith_divf_def, y64,
-                                         st_lower_binary(&in, &st_arith_addf_def, st_lower_const(&in, f64, 1), e)), elem);
+    st_value *y64 = st_lower_cast(&in, y, f64);
+    st_value *e = st_lower_math(&in, "exp", st_lower_math(&in, "neg", y64, NULL), NULL);
+    y = st_lower_cast(&in, st_lower_binary(&in, &st_arith_divf_def, y64,
+                                           st_lower_binary(&in, &st_arith_addf_def, st_lower_const(&in, f64, 1), e)),
+                      elem);
   }
   if (!st_lower_store(&in, y, dst, ivs)) return false;
   /* present_state[b, c, j] = seq[L + j] */
@@ -136,10 +119,10 @@ bool st_graph_lower_rotary(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_dim x4[4] = {B, S, H, D}, cd[2] = {rows, half}, pd[2] = {B, S};
   st_value *dst = st_lower_result(lc, 0);
   if (!dst) return false;
-  st_value *x = four_d ? lc->inputs[0] : st_seq_view(lc, lc->inputs[0], 4, x4);
-  st_value *y = four_d ? dst : st_seq_view(lc, dst, 4, x4);
-  st_value *cosc = st_seq_view(lc, lc->inputs[1], 2, cd), *sinc = st_seq_view(lc, lc->inputs[2], 2, cd);
-  st_value *pos = has_pos ? st_seq_view(lc, lc->inputs[3], 2, pd) : NULL;
+  st_value *x = four_d ? lc->inputs[0] : st_lower_view(lc, lc->inputs[0], 4, x4);
+  st_value *y = four_d ? dst : st_lower_view(lc, dst, 4, x4);
+  st_value *cosc = st_lower_view(lc, lc->inputs[1], 2, cd), *sinc = st_lower_view(lc, lc->inputs[2], 2, cd);
+  st_value *pos = has_pos ? st_lower_view(lc, lc->inputs[3], 2, pd) : NULL;
   if (!x || !y || !cosc || !sinc || (has_pos && !pos)) return false;
   st_value *ivs[4], *xi[4];
   /* the rotated pairs, over (b, s, h, k) */
@@ -148,7 +131,7 @@ bool st_graph_lower_rotary(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!in.block) return false;
   st_value *b = ivs[0], *s = ivs[1], *h = ivs[2], *k = ivs[3], *row;
   if (has_pos) {
-    st_value *p = st_seq_cast(&in, st_lower_load(&in, pos, ivs), index);
+    st_value *p = st_lower_cast(&in, st_lower_load(&in, pos, ivs), index);
     st_value *lo = st_lower_index(lc, 0), *hi = st_lower_index(lc, rows - 1);
     p = st_lower_select(&in, st_lower_cmp(&in, &st_arith_cmpi_def, "slt", p, lo), lo, p);
     row = st_lower_select(&in, st_lower_cmp(&in, &st_arith_cmpi_def, "sgt", p, hi), hi, p);
@@ -156,7 +139,8 @@ bool st_graph_lower_rotary(st_op *op, st_lower_ctx *lc, st_diag *d) {
     row = st_lower_binary(&in, &st_arith_addi_def, st_lower_binary(&in, &st_arith_muli_def, b, st_lower_index(lc, S)), s);
   }
   st_value *ci[2] = {row, k};
-  st_value *c = st_seq_cast(&in, st_lower_load(&in, cosc, ci), f64), *sn = st_seq_cast(&in, st_lower_load(&in, sinc, ci), f64);
+  st_value *c = st_lower_cast(&in, st_lower_load(&in, cosc, ci), f64);
+  st_value *sn = st_lower_cast(&in, st_lower_load(&in, sinc, ci), f64);
   st_value *i1, *i2;
   if (interleaved) {
     i1 = st_lower_binary(&in, &st_arith_muli_def, k, st_lower_index(lc, 2));
@@ -168,12 +152,14 @@ bool st_graph_lower_rotary(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *at1[4], *at2[4];
   for (unsigned q = 0; q < 3; q++) at1[q] = at2[q] = q == 0 ? b : q == 1 ? (four_d ? h : s) : (four_d ? s : h);
   at1[3] = i1, at2[3] = i2;
-  st_value *x1 = st_seq_cast(&in, st_lower_load(&in, x, at1), f64), *x2 = st_seq_cast(&in, st_lower_load(&in, x, at2), f64);
+  st_value *x1 = st_lower_cast(&in, st_lower_load(&in, x, at1), f64);
+  st_value *x2 = st_lower_cast(&in, st_lower_load(&in, x, at2), f64);
   st_value *y1 = st_lower_binary(&in, &st_arith_subf_def, st_lower_binary(&in, &st_arith_mulf_def, c, x1),
                                  st_lower_binary(&in, &st_arith_mulf_def, sn, x2));
   st_value *y2 = st_lower_binary(&in, &st_arith_addf_def, st_lower_binary(&in, &st_arith_mulf_def, sn, x1),
                                  st_lower_binary(&in, &st_arith_mulf_def, c, x2));
-  if (!st_lower_store(&in, st_seq_cast(&in, y1, elem), y, at1) || !st_lower_store(&in, st_seq_cast(&in, y2, elem), y, at2))
+  if (!st_lower_store(&in, st_lower_cast(&in, y1, elem), y, at1) ||
+      !st_lower_store(&in, st_lower_cast(&in, y2, elem), y, at2))
     return false;
   if (rot == D) return true;
   /* the dims from rot on pass through */

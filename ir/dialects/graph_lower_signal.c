@@ -21,8 +21,6 @@
  *    (mem.view keeps the element size).  A bool or sub-byte result is
  *    normalised byte by byte through u8 views as the interpreter does (0 / 1;
  *    the low bits, sign-extended for a signed int). */
-#include <string.h>
-
 #include "ir/dialects/dialects.h"
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
@@ -47,19 +45,8 @@ static st_value *st_sl_i(st_sl *s, int64_t v) { return st_lower_index(s->lc, v);
 static st_value *st_sl_bin(st_sl *s, const st_op_def *def, st_value *x, st_value *y) {
   return st_lower_binary(s->b, def, x, y);
 }
-static st_value *st_sl_cast(st_sl *s, st_value *x, const st_type *t) {
-  return !x || x->type == t ? x : st_lower_op(s->b, &st_arith_cast_def, 1, &x, t);
-}
-/* arith.math fn of x (and y when non-NULL). */
-static st_value *st_sl_math(st_sl *s, const char *fn, st_value *x, st_value *y, unsigned n) {
-  st_value *ops[2] = {x, y};
-  if (!x || (n == 2 && !y)) return NULL;
-  st_value *r = st_lower_op(s->b, &st_arith_math_def, n, ops, NULL);
-  if (r && !st_op_set_attr(s->b->module, r->def, "fn", st_attr_string(s->b->module, fn, strlen(fn)))) return NULL;
-  return r;
-}
 static st_value *st_sl_load_f(st_sl *s, st_value *buf, st_value *const *idx) {
-  return st_sl_cast(s, st_lower_load(s->b, buf, idx), s->f64);
+  return st_lower_cast(s->b, st_lower_load(s->b, buf, idx), s->f64);
 }
 
 /* ---- one bin of a transform (st_dft_bin) ---- */
@@ -84,9 +71,9 @@ static bool st_sl_term(st_sl *s, const st_sl_line *t, st_value *k, st_value *n, 
   b = !b ? st_sl_c(s, 0) : conj ? st_sl_bin(s, &st_arith_mulf_def, st_sl_c(s, -1), b) : b;
   double sign = t->inverse ? 1 : -1;
   st_value *j = st_sl_bin(s, &st_arith_remui_def, st_sl_bin(s, &st_arith_muli_def, k, n), t->len);
-  st_value *ang = st_sl_bin(s, &st_arith_mulf_def, st_sl_c(s, sign * 2 * st_sl_pi), st_sl_cast(s, j, s->f64));
+  st_value *ang = st_sl_bin(s, &st_arith_mulf_def, st_sl_c(s, sign * 2 * st_sl_pi), st_lower_cast(s->b, j, s->f64));
   ang = st_sl_bin(s, &st_arith_divf_def, ang, t->lenf);
-  st_value *cs = st_sl_math(s, "cos", ang, NULL, 1), *sn = st_sl_math(s, "sin", ang, NULL, 1);
+  st_value *cs = st_lower_math(s->b, "cos", ang, NULL), *sn = st_lower_math(s->b, "sin", ang, NULL);
   st_value *re = st_sl_bin(s, &st_arith_subf_def, st_sl_bin(s, &st_arith_mulf_def, a, cs),
                            st_sl_bin(s, &st_arith_mulf_def, b, sn));
   st_value *im = st_sl_bin(s, &st_arith_addf_def, st_sl_bin(s, &st_arith_mulf_def, a, sn),
@@ -171,7 +158,7 @@ bool st_graph_lower_dft(st_op *op, st_lower_ctx *lc, st_diag *d) {
      * open: its length is the axis' dim, which the result keeps. */
     st_value *zeros[ST_MAX_RANK], *a;
     for (unsigned j = 0; j < ST_MAX_RANK; j++) zeros[j] = st_sl_i(&s, 0);
-    a = st_sl_cast(&s, st_lower_load(&in, lc->inputs[2], zeros), s.index);
+    a = st_lower_cast(&in, st_lower_load(&in, lc->inputs[2], zeros), s.index);
     a = st_lower_select(&in, st_lower_cmp(&in, &st_arith_cmpi_def, "slt", a, zeros[0]),
                         st_sl_bin(&s, &st_arith_addi_def, a, st_sl_i(&s, r)), a);
     k = ivs[r - 2]; /* an axis out of range reads as -2 */
@@ -181,7 +168,7 @@ bool st_graph_lower_dft(st_op *op, st_lower_ctx *lc, st_diag *d) {
       k = st_lower_select(&in, rd.is_axis[j], ivs[j], k);
       t.len = st_lower_select(&in, rd.is_axis[j], st_sl_i(&s, xd[j]), t.len);
     }
-    t.lenf = st_sl_cast(&s, t.len, s.f64);
+    t.lenf = st_lower_cast(&in, t.len, s.f64);
     t.direct = t.len;
     if (g.inverse) norm = st_sl_bin(&s, &st_arith_divf_def, st_sl_c(&s, 1), t.lenf);
   }
@@ -189,9 +176,9 @@ bool st_graph_lower_dft(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!st_sl_bin_sum(&s, &t, k, &re, &im)) return false;
   if (norm) re = st_sl_bin(&s, &st_arith_mulf_def, re, norm), im = st_sl_bin(&s, &st_arith_mulf_def, im, norm);
   ivs[r - 1] = st_sl_i(&s, 0);
-  if (!st_lower_store(&in, st_sl_cast(&s, re, elem), dst, ivs)) return false;
+  if (!st_lower_store(&in, st_lower_cast(&in, re, elem), dst, ivs)) return false;
   ivs[r - 1] = st_sl_i(&s, 1);
-  return g.comp_out == 1 || st_lower_store(&in, st_sl_cast(&s, im, elem), dst, ivs);
+  return g.comp_out == 1 || st_lower_store(&in, st_lower_cast(&in, im, elem), dst, ivs);
 }
 
 /* ---- graph.stft ---- */
@@ -210,7 +197,7 @@ static bool st_sl_stft_read(st_sl *s, const void *ctx, st_value *src, st_value *
     idx[2] = st_sl_i(s, c);
     v[c] = st_sl_load_f(s, r->x, idx);
     if (w) /* the product in the element type */
-      v[c] = st_sl_cast(s, st_sl_cast(s, st_sl_bin(s, &st_arith_mulf_def, v[c], w), r->elem), s->f64);
+      v[c] = st_lower_cast(s->b, st_lower_cast(s->b, st_sl_bin(s, &st_arith_mulf_def, v[c], w), r->elem), s->f64);
     if (!v[c]) return false;
   }
   *xr = v[0];
@@ -236,9 +223,9 @@ bool st_graph_lower_stft(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *re, *im;
   if (!st_sl_bin_sum(&s, &t, ivs[2], &re, &im)) return false;
   ivs[3] = st_sl_i(&s, 0);
-  if (!st_lower_store(&in, st_sl_cast(&s, re, elem), dst, ivs)) return false;
+  if (!st_lower_store(&in, st_lower_cast(&in, re, elem), dst, ivs)) return false;
   ivs[3] = st_sl_i(&s, 1);
-  return st_lower_store(&in, st_sl_cast(&s, im, elem), dst, ivs);
+  return st_lower_store(&in, st_lower_cast(&in, im, elem), dst, ivs);
 }
 
 /* ---- graph.mel_weight_matrix ---- */
@@ -250,55 +237,52 @@ bool st_graph_lower_mel_weight_matrix(st_op *op, st_lower_ctx *lc, st_diag *d) {
   int64_t spec = out->u.shaped.dims[0], bins = out->u.shaped.dims[1];
   st_value *dst = st_lower_result(lc, 0), *zeros[ST_MAX_RANK], *iv, *ivs[2];
   st_dim nedges = bins + 2;
-  const st_type *et = st_type_memref(ctx, st_type_scalar(ctx, ST_TY_I64), 1, &nedges, NULL, 0, 0);
-  st_op_state as = {.def = &st_mem_alloc_def, .num_results = 1, .result_types = &et};
-  st_op *alloc = dst ? st_builder_create(&lc->b, &as) : NULL;
-  if (!alloc) return false;
-  st_value *edges = &alloc->results[0];
+  st_value *edges = dst ? st_lower_alloc(lc, st_type_scalar(ctx, ST_TY_I64), 1, &nedges) : NULL;
+  if (!edges) return false;
   /* The edges: f[i] = floor((len + 1) * hz(i) / rate), -1 when not finite. */
   st_builder in = st_lower_loops(lc, &lc->b, 1, &nedges, true, &iv);
   if (!in.block) return false;
   st_sl s = st_sl_make(lc, &in);
   for (unsigned j = 0; j < ST_MAX_RANK; j++) zeros[j] = st_sl_i(&s, 0);
-  st_value *len = st_sl_cast(&s, st_lower_load(&in, lc->inputs[1], zeros), s.i64);
-  st_value *rate = st_sl_cast(&s, st_sl_cast(&s, st_lower_load(&in, lc->inputs[2], zeros), s.i64), s.f64);
+  st_value *len = st_lower_cast(&in, st_lower_load(&in, lc->inputs[1], zeros), s.i64);
+  st_value *rate = st_lower_cast(&in, st_lower_cast(&in, st_lower_load(&in, lc->inputs[2], zeros), s.i64), s.f64);
   st_value *lo = st_sl_load_f(&s, lc->inputs[3], zeros), *hi = st_sl_load_f(&s, lc->inputs[4], zeros);
   st_value *mel[2], *hz_edge[2] = {lo, hi};
   for (int e = 0; e < 2; e++) /* 2595 log10(1 + hz / 700) */
     mel[e] = st_sl_bin(&s, &st_arith_mulf_def, st_sl_c(&s, 2595),
-                       st_sl_math(&s, "log10",
-                                  st_sl_bin(&s, &st_arith_addf_def, st_sl_c(&s, 1),
-                                            st_sl_bin(&s, &st_arith_divf_def, hz_edge[e], st_sl_c(&s, 700))),
-                                  NULL, 1));
+                       st_lower_math(&in, "log10",
+                                     st_sl_bin(&s, &st_arith_addf_def, st_sl_c(&s, 1),
+                                               st_sl_bin(&s, &st_arith_divf_def, hz_edge[e], st_sl_c(&s, 700))),
+                                     NULL));
   st_value *step = st_sl_bin(&s, &st_arith_divf_def, st_sl_bin(&s, &st_arith_subf_def, mel[1], mel[0]),
                              st_sl_c(&s, (double)(bins + 2)));
-  st_value *m = st_sl_bin(&s, &st_arith_addf_def, st_sl_bin(&s, &st_arith_mulf_def, st_sl_cast(&s, iv, s.f64), step),
+  st_value *m = st_sl_bin(&s, &st_arith_addf_def, st_sl_bin(&s, &st_arith_mulf_def, st_lower_cast(&in, iv, s.f64), step),
                           mel[0]);
-  st_value *p = st_sl_math(&s, "pow", st_sl_c(&s, 10), st_sl_bin(&s, &st_arith_divf_def, m, st_sl_c(&s, 2595)), 2);
+  st_value *p = st_lower_math(&in, "pow", st_sl_c(&s, 10), st_sl_bin(&s, &st_arith_divf_def, m, st_sl_c(&s, 2595)));
   st_value *hz = st_sl_bin(&s, &st_arith_mulf_def, st_sl_c(&s, 700),
                            st_sl_bin(&s, &st_arith_subf_def, p, st_sl_c(&s, 1)));
-  st_value *len1 = st_sl_cast(&s, st_sl_bin(&s, &st_arith_addi_def, len, st_lower_const(&in, s.i64, 1)), s.f64);
-  st_value *bin = st_sl_math(&s, "floor",
-                             st_sl_bin(&s, &st_arith_divf_def, st_sl_bin(&s, &st_arith_mulf_def, len1, hz), rate), NULL, 1);
+  st_value *len1 = st_lower_cast(&in, st_sl_bin(&s, &st_arith_addi_def, len, st_lower_const(&in, s.i64, 1)), s.f64);
+  st_value *bin = st_lower_math(&in, "floor",
+                                st_sl_bin(&s, &st_arith_divf_def, st_sl_bin(&s, &st_arith_mulf_def, len1, hz), rate), NULL);
   st_value *finite = st_lower_binary(&in, &st_arith_andi_def,
                                      st_lower_cmp(&in, &st_arith_cmpf_def, "ogt", bin, st_sl_c(&s, -1e15)),
                                      st_lower_cmp(&in, &st_arith_cmpf_def, "olt", bin, st_sl_c(&s, 1e15)));
-  st_value *f = st_lower_select(&in, finite, st_sl_cast(&s, bin, s.i64), st_lower_const(&in, s.i64, -1));
+  st_value *f = st_lower_select(&in, finite, st_lower_cast(&in, bin, s.i64), st_lower_const(&in, s.i64, -1));
   if (!st_lower_store(&in, f, edges, &iv)) return false;
   /* The weights: column i is filter i over the edges f[i], f[i + 1], f[i + 2]. */
   st_dim dims[2] = {spec, bins};
   in = st_lower_loops(lc, &lc->b, 2, dims, true, ivs);
   if (!in.block) return false;
   s = st_sl_make(lc, &in);
-  st_value *e[3], *j = st_sl_cast(&s, ivs[0], s.i64);
+  st_value *e[3], *j = st_lower_cast(&in, ivs[0], s.i64);
   for (int k = 0; k < 3; k++) {
     st_value *at = k ? st_sl_bin(&s, &st_arith_addi_def, ivs[1], st_sl_i(&s, k)) : ivs[1];
     e[k] = st_lower_load(&in, edges, &at);
   }
 #define ST_SL_CMP(pred, x, y) st_lower_cmp(&in, &st_arith_cmpi_def, pred, x, y)
 #define ST_SL_FRAC(x, y, z, w) /* (double)(x - y) / (double)(z - w) */                                      \
-  st_sl_bin(&s, &st_arith_divf_def, st_sl_cast(&s, st_sl_bin(&s, &st_arith_subi_def, x, y), s.f64),       \
-            st_sl_cast(&s, st_sl_bin(&s, &st_arith_subi_def, z, w), s.f64))
+  st_sl_bin(&s, &st_arith_divf_def, st_lower_cast(&in, st_sl_bin(&s, &st_arith_subi_def, x, y), s.f64),     \
+            st_lower_cast(&in, st_sl_bin(&s, &st_arith_subi_def, z, w), s.f64))
   st_value *one = st_sl_c(&s, 1), *zero = st_sl_c(&s, 0);
   st_value *single = st_lower_select(&in, ST_SL_CMP("eq", j, e[1]), one, zero);
   st_value *rising = st_lower_binary(&in, &st_arith_andi_def, ST_SL_CMP("sge", j, e[0]), ST_SL_CMP("sle", j, e[1]));
@@ -308,7 +292,7 @@ bool st_graph_lower_mel_weight_matrix(st_op *op, st_lower_ctx *lc, st_diag *d) {
   w = st_lower_select(&in, falling, ST_SL_FRAC(e[2], j, e[2], e[1]), w);
 #undef ST_SL_CMP
 #undef ST_SL_FRAC
-  return st_lower_store(&in, st_sl_cast(&s, w, elem), dst, ivs);
+  return st_lower_store(&in, st_lower_cast(&in, w, elem), dst, ivs);
 }
 
 /* ---- graph.bitcast ---- */

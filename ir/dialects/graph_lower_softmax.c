@@ -51,8 +51,8 @@ bool st_graph_lower_softmax(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder l3 = st_axis_loop(lc, &in, t, (unsigned)axis, outer, idx);
   if (!l3.block) return false;
   if (log) {
-    st_value *s = st_lower_load(&l3, sum, NULL), *ls = s ? st_lower_op(&l3, &st_arith_math_def, 1, &s, NULL) : NULL;
-    if (!ls || !st_op_set_attr(l3.module, ls->def, "fn", st_attr_string(l3.module, "log", 3))) return false;
+    st_value *ls = st_lower_math(&l3, "log", st_lower_load(&l3, sum, NULL), NULL);
+    if (!ls) return false;
     st_value *sh = st_lower_binary(&l3, &st_arith_subf_def, st_lower_load(&l3, x, idx), st_lower_load(&l3, mx, NULL));
     return st_lower_store(&l3, st_lower_binary(&l3, &st_arith_subf_def, sh, ls), dst, idx);
   }

@@ -28,24 +28,7 @@
 #include "ir/dialects/graph_impl.h"
 #include "ir/dialects/graph_lower.h"
 
-static st_value *st_uql_cast(st_builder *b, st_value *v, const st_type *t) {
-  return !v || v->type == t ? v : st_lower_op(b, &st_arith_cast_def, 1, &v, t);
-}
-
 static const st_type *st_uql_scalar(st_builder *b, st_type_kind k) { return st_type_scalar(b->module->ctx, k); }
-
-/* buf seen as a contiguous memref of dims (the buffer itself when it is one). */
-static st_value *st_uql_view(st_lower_ctx *lc, st_value *buf, unsigned rank, const st_dim *dims) {
-  const st_type *t = buf ? st_type_memref(lc->b.module->ctx, buf->type->u.shaped.elem, rank, dims, NULL, 0, 0) : NULL;
-  return !t || t == buf->type ? buf : st_lower_op(&lc->b, &st_mem_view_def, 1, &buf, t);
-}
-
-static st_value *st_uql_alloc(st_lower_ctx *lc, const st_type *elem, st_dim n) {
-  const st_type *t = st_type_memref(lc->b.module->ctx, elem, 1, &n, NULL, 0, 0);
-  st_op_state s = {.def = &st_mem_alloc_def, .num_results = 1, .result_types = &t};
-  st_op *a = st_builder_create(&lc->b, &s);
-  return a ? &a->results[0] : NULL;
-}
 
 /* Fills a buffer with v (one parallel nest). */
 static bool st_uql_fill(st_lower_ctx *lc, st_value *buf, double v) {
@@ -147,11 +130,11 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (K == 0 || outer == 0 || inner == 0) return true;
   st_dim x3[3] = {outer, K, inner}, y3[3] = {outer, U, inner};
   u.dims[0] = outer, u.dims[1] = inner;
-  u.x = st_uql_view(lc, lc->inputs[0], 3, x3);
-  st_value *y = st_uql_view(lc, res[0], 3, y3);
+  u.x = st_lower_view(lc, lc->inputs[0], 3, x3);
+  st_value *y = st_lower_view(lc, res[0], 3, y3);
   const st_type *i64 = st_uql_scalar(&lc->b, ST_TY_I64), *index = st_uql_scalar(&lc->b, ST_TY_INDEX);
   const st_type *i1 = st_uql_scalar(&lc->b, ST_TY_I1);
-  st_value *firstof = st_uql_alloc(lc, i64, K), *zero = st_lower_index(lc, 0), *one = st_lower_index(lc, 1), *k;
+  st_value *firstof = st_lower_alloc(lc, i64, 1, &K), *zero = st_lower_index(lc, 0), *one = st_lower_index(lc, 1), *k;
   if (!u.x || !y || !firstof) return false;
   /* firstof[k]: the first j with slice j == slice k, else k. */
   st_builder pk = st_lower_loops(lc, &lc->b, 1, &K, true, &k);
@@ -167,14 +150,14 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
       !st_lower_store(&cmp, st_lower_select(&cmp, e, j, st_lower_binary(&cmp, &st_arith_addi_def, j, one)), jslot,
                       NULL) ||
       !st_lower_store(&cmp, st_lower_binary(&cmp, &st_arith_xori_def, e, st_lower_const(&cmp, i1, 1)), flag, NULL) ||
-      !st_lower_store(&pk, st_uql_cast(&pk, st_lower_load(&pk, jslot, NULL), i64), firstof, &k))
+      !st_lower_store(&pk, st_lower_cast(&pk, st_lower_load(&pk, jslot, NULL), i64), firstof, &k))
     return false;
   /* Each first occurrence: its group number, slice, index and count. */
-  st_value *group = st_uql_alloc(lc, i64, K);
+  st_value *group = st_lower_alloc(lc, i64, 1, &K);
   if (!group) return false;
   pk = st_lower_loops(lc, &lc->b, 1, &K, true, &k);
   if (!pk.block) return false;
-  st_value *kk = st_uql_cast(&pk, k, i64);
+  st_value *kk = st_lower_cast(&pk, k, i64);
   st_builder rep =
       st_lower_if(&pk, st_lower_cmp(&pk, &st_arith_cmpi_def, "eq", st_lower_load(&pk, firstof, &k), kk), NULL);
   if (!rep.block) return false;
@@ -186,7 +169,7 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_builder lj = sorted ? st_lower_loops(lc, &rep, 1, &K, false, &jj) : st_lower_for(lc, &rep, zero, k, false, &jj);
   if (!lj.block) return false;
   st_value *is_rep =
-      st_lower_cmp(&lj, &st_arith_cmpi_def, "eq", st_lower_load(&lj, firstof, &jj), st_uql_cast(&lj, jj, i64));
+      st_lower_cmp(&lj, &st_arith_cmpi_def, "eq", st_lower_load(&lj, firstof, &jj), st_lower_cast(&lj, jj, i64));
   st_builder inc = st_lower_if(&lj, is_rep, NULL);
   if (!inc.block) return false;
   st_value *before = sorted ? st_uql_less(&u, &inc, jj, k) : st_lower_const(&inc, i1, 1);
@@ -197,7 +180,7 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_value *mine = st_lower_cmp(&lj, &st_arith_cmpi_def, "eq", st_lower_load(&lj, firstof, &jj), kk);
   if (!st_uql_count_if(&lj, n, mine)) return false;
   st_value *g = st_lower_load(&rep, cnt, NULL);
-  if (!st_lower_store(&rep, st_uql_cast(&rep, g, i64), group, &k)) return false;
+  if (!st_lower_store(&rep, st_lower_cast(&rep, g, i64), group, &k)) return false;
   st_builder fits = st_lower_if(&rep, st_lower_cmp(&rep, &st_arith_cmpi_def, "ult", g, st_lower_index(lc, U)), NULL);
   if (!fits.block || (res[1] && !st_lower_store(&fits, kk, res[1], &g)) ||
       (res[3] && !st_lower_store(&fits, st_lower_load(&fits, n, NULL), res[3], &g)))
@@ -210,7 +193,7 @@ bool st_graph_lower_unique(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!res[2]) return true;
   pk = st_lower_loops(lc, &lc->b, 1, &K, true, &k);
   if (!pk.block) return false;
-  st_value *f = st_uql_cast(&pk, st_lower_load(&pk, firstof, &k), index);
+  st_value *f = st_lower_cast(&pk, st_lower_load(&pk, firstof, &k), index);
   return st_lower_store(&pk, st_lower_load(&pk, group, &f), res[2], &k);
 }
 
@@ -243,11 +226,11 @@ static bool st_tfl_count(st_lower_ctx *lc, st_builder *b, st_value *x, st_value 
   if (!lk.block) return false;
   st_value *p = st_lower_binary(&lk, &st_arith_addi_def, j, st_lower_binary(&lk, &st_arith_muli_def, kk, step));
   st_value *xi[2] = {row, p}, *pi[2] = {g, kk};
-  st_value *v = st_uql_cast(&lk, st_lower_load(&lk, x, rows2 ? xi : xi + 1), i64);
+  st_value *v = st_lower_cast(&lk, st_lower_load(&lk, x, rows2 ? xi : xi + 1), i64);
   st_value *eq = st_lower_cmp(&lk, &st_arith_cmpi_def, "eq", v, st_lower_load(&lk, pool, pi));
   if (!st_lower_store(&lk, st_lower_binary(&lk, &st_arith_andi_def, st_lower_load(&lk, match, NULL), eq), match, NULL))
     return false;
-  st_value *col = st_uql_cast(&lg, st_lower_load(&lg, cols, &g), index);
+  st_value *col = st_lower_cast(&lg, st_lower_load(&lg, cols, &g), index);
   st_value *oi[2] = {row, col}, **at = rows2 ? oi : oi + 1;
   st_value *cur = st_lower_load(&lg, out, at);
   st_value *add =
@@ -322,12 +305,12 @@ bool st_graph_lower_tfidf(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_dim nd = nidx;
   st_builder li = st_lower_loops(lc, &in, 1, &nd, false, &i);
   if (!li.block) return false;
-  st_value *col = st_uql_cast(&li, st_lower_load(&li, wcols, &i), st_uql_scalar(&li, ST_TY_INDEX));
+  st_value *col = st_lower_cast(&li, st_lower_load(&li, wcols, &i), st_uql_scalar(&li, ST_TY_INDEX));
   st_value *oi[2] = {row, col}, **at = rows2 ? oi : oi + 1;
-  st_value *c = st_uql_cast(&li, st_lower_load(&li, out, at), f64), *w = st_lower_load(&li, wvals, &i);
+  st_value *c = st_lower_cast(&li, st_lower_load(&li, out, at), f64), *w = st_lower_load(&li, wvals, &i);
   if (mode == 1) {
     st_value *pos = st_lower_cmp(&li, &st_arith_cmpf_def, "ogt", c, st_lower_const(&li, f64, 0));
     c = st_lower_select(&li, pos, st_lower_const(&li, f64, 1), st_lower_const(&li, f64, 0));
   }
-  return st_lower_store(&li, st_uql_cast(&li, st_lower_binary(&li, &st_arith_mulf_def, c, w), oe), out, at);
+  return st_lower_store(&li, st_lower_cast(&li, st_lower_binary(&li, &st_arith_mulf_def, c, w), oe), out, at);
 }
