@@ -201,6 +201,7 @@ static bool st_lower_merge_at_stores(st_module *m, st_op *pn, st_op *cn, st_valu
     st_value_map *map = st_value_map_create();
     if (!map) return free(stores), false;
     for (unsigned k = 0; k < depth; k++) st_value_map_set(map, civ[k], st_op_operand(stores[i], 2 + k));
+    st_op *at = stores[i]; /* the next clone goes after this op */
     for (st_op *o = cb->first; o != cyield; o = o->next) {
       if (o->def == &st_mem_load_def && st_op_operand(o, 0) == buf) {
         st_value_map_set(map, &o->results[0], st_op_operand(stores[i], 0));
@@ -208,8 +209,8 @@ static bool st_lower_merge_at_stores(st_module *m, st_op *pn, st_op *cn, st_valu
       }
       st_op *c = st_op_clone(m, o, map);
       if (!c) return st_value_map_destroy(map), free(stores), false;
-      st_op_insert_before(stores[i]->next, c);
-      stores[i] = c; /* the next clone goes after this one */
+      st_op_insert_before(at->next, c);
+      at = c;
     }
     st_value_map_destroy(map);
   }
