@@ -60,7 +60,18 @@ st_value *st_lower_cmp(st_builder *b, const st_op_def *def, const char *pred, st
 st_value *st_lower_select(st_builder *b, st_value *cond, st_value *x, st_value *y);
 st_value *st_lower_load(st_builder *b, st_value *buf, st_value *const *idx);
 bool st_lower_store(st_builder *b, st_value *v, st_value *buf, st_value *const *idx);
-/* A rank-0 scratch buffer (mem.alloca) at b, for a reduction's accumulator. */
+/* The n consecutive elements of buf from idx on, as a vector<n x elem>
+ * (mem.load; st_lower_store writes such a vector back). */
+st_value *st_lower_vload(st_builder *b, st_value *buf, st_value *const *idx, int64_t n);
+/* The width in bits of the target's widest vector register, for choosing
+ * tile shapes (never for correctness: any width is legal): the module's
+ * "strata.vector_bits" attribute where a driver set one (a cross target),
+ * else this CPU's (512 with AVX-512, 256 with AVX2, else 128). */
+int64_t st_lower_vector_bits(st_lower_ctx *lc);
+/* The scalar x in every lane of a vector<n x T> (arith.splat). */
+st_value *st_lower_splat(st_builder *b, st_value *x, int64_t n);
+/* A rank-0 scratch buffer (mem.alloca) at b, for a reduction's accumulator
+ * (elem may be a vector type: one vector register). */
 st_value *st_lower_alloca(st_builder *b, const st_type *elem);
 /* A workspace buffer (mem.alloc) of elem and dims at lc->b. */
 st_value *st_lower_alloc(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims);

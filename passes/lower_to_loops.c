@@ -134,6 +134,98 @@ static bool st_lower_merge(st_op *pn, st_op *cn, st_value *buf) {
   return true;
 }
 
+static bool st_inside(const st_op *op, const st_op *nest) {
+  for (; op; op = st_op_parent_op(op))
+    if (op == nest) return true;
+  return false;
+}
+
+/* Whether op (or the top-level op holding it) comes after `top` in top's block. */
+static bool st_after(const st_op *op, const st_op *top) {
+  while (op && op->parent != top->parent) op = st_op_parent_op(op);
+  for (const st_op *o = top->next; op && o; o = o->next)
+    if (o == op) return true;
+  return false;
+}
+
+static bool st_index_const(const st_value *v, int64_t want) {
+  const st_attr *a = v->def && v->def->def == &st_arith_constant_def ? st_op_get_attr(v->def, "value") : NULL;
+  return a && a->kind == ST_ATTR_INT && a->u.i == want;
+}
+
+enum { ST_MERGE_MAX_STORES = 4096 };
+
+/* The other merge, for a producer whose nest is not a perfect one over
+ * buf (the packed convolution's tiles store each element from registers):
+ * the consumer nest cn, a perfect loop.parallel nest over all of buf's
+ * shape whose flat innermost body reads buf only at its induction
+ * variables, is re-applied at every store to buf inside pn: its body is
+ * cloned after each store, with its induction variables replaced by the
+ * store's indices and its loads of buf by the stored value.  Requires every
+ * write of buf to be such a store inside pn and no read of buf in pn, so
+ * each store holds an element's final value (a store repeated at one index
+ * re-applies the body, which rewrites the same result).  false when they
+ * do not agree (nothing changed then). */
+static bool st_lower_merge_at_stores(st_module *m, st_op *pn, st_op *cn, st_value *buf) {
+  unsigned depth = buf->type->u.shaped.rank, n = 0;
+  st_value *civ[ST_MAX_RANK];
+  st_block *cb = depth ? st_nest_inner(cn, depth, civ) : NULL;
+  if (!cb || (buf->def && buf->def->def != &st_mem_alloc_def)) return false;
+  st_op *loop = cn;
+  for (unsigned k = 0; k < depth; k++, loop = loop->regions[0].first->first)
+    if (!st_index_const(st_op_operand(loop, 0), 0) || !st_index_const(st_op_operand(loop, 1), buf->type->u.shaped.dims[k]) ||
+        !st_index_const(st_op_operand(loop, 2), 1))
+      return false;
+  st_op *cyield = st_block_terminator(cb);
+  /* flat; writes only at its induction variables, and reads nothing it writes */
+  for (st_op *o = cb->first; o != cyield; o = o->next) {
+    if (o->num_regions || o->def == &st_mem_alloc_def || o->def == &st_mem_alloca_def) return false;
+    if (o->def != &st_mem_store_def) continue;
+    if (st_op_operand(o, 1) == buf || !st_same_ivs(o, 2, civ, depth)) return false;
+    for (st_op *r = cb->first; r != cyield; r = r->next)
+      if (r->def == &st_mem_load_def && st_op_operand(r, 0) == st_op_operand(o, 1)) return false;
+  }
+  st_op **stores = malloc(ST_MERGE_MAX_STORES * sizeof *stores);
+  if (!stores) return false;
+  for (st_use *u = buf->first_use; u; u = u->next) {
+    st_op *o = u->owner;
+    bool ok = st_inside(o, pn) ? o->def == &st_mem_store_def && u->index == 1 && n < ST_MERGE_MAX_STORES
+              : st_inside(o, cn) ? o->def == &st_mem_load_def && o->parent == cb && st_same_ivs(o, 1, civ, depth)
+                                 : o->def != &st_mem_view_def && st_after(o, cn);
+    if (!ok) return free(stores), false;
+    if (st_inside(o, pn)) stores[n++] = o;
+  }
+  if (!n) return free(stores), false;
+  while (pn->next != cn) st_op_move_before(pn->next, pn);
+  for (unsigned i = 0; i < n; i++) {
+    st_value_map *map = st_value_map_create();
+    if (!map) return free(stores), false;
+    for (unsigned k = 0; k < depth; k++) st_value_map_set(map, civ[k], st_op_operand(stores[i], 2 + k));
+    st_op *at = stores[i]; /* the next clone goes after this op */
+    for (st_op *o = cb->first; o != cyield; o = o->next) {
+      if (o->def == &st_mem_load_def && st_op_operand(o, 0) == buf) {
+        st_value_map_set(map, &o->results[0], st_op_operand(stores[i], 0));
+        continue;
+      }
+      st_op *c = st_op_clone(m, o, map);
+      if (!c) return st_value_map_destroy(map), free(stores), false;
+      st_op_insert_before(at->next, c);
+      at = c;
+    }
+    st_value_map_destroy(map);
+  }
+  st_op_erase(cn);
+  /* buf read by nothing else: its stores and its buffer go */
+  bool unused = true;
+  for (st_use *u = buf->first_use; u && unused; u = u->next) unused = u->owner->def == &st_mem_store_def;
+  if (unused && buf->def) {
+    while (buf->first_use) st_op_erase(buf->first_use->owner);
+    st_op_erase(buf->def);
+  }
+  free(stores);
+  return true;
+}
+
 /* Checks that every op of block b (and of the regions of its ops) can be
  * lowered, before anything changes. */
 static bool st_lower_check_block(st_block *b, st_diag *d) {
@@ -198,7 +290,9 @@ static bool st_lower_one(st_lower_ctx *lc, st_op *op, st_ptrmap *bufs, st_ptrmap
   if (nest && pnest) {
     st_value *buf = st_ptrmap_get(bufs, &prod->results[0]);
     /* merged: the chain goes on in the producer's nest */
-    if (buf && st_lower_merge(pnest, nest, buf) && !st_ptrmap_set(nests, op, pnest)) return false;
+    if (buf && (st_lower_merge(pnest, nest, buf) || st_lower_merge_at_stores(lc->b.module, pnest, nest, buf)) &&
+        !st_ptrmap_set(nests, op, pnest))
+      return false;
   }
   return !lc->out_of_memory;
 }

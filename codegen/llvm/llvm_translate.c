@@ -30,6 +30,10 @@ LLVMTypeRef st_llvm_type(st_llvm_module *lm, const st_type *t) {
   case ST_TY_I32: case ST_TY_U32: return LLVMInt32TypeInContext(lm->ctx);
   case ST_TY_I64: case ST_TY_U64: case ST_TY_INDEX: return LLVMInt64TypeInContext(lm->ctx);
   case ST_TY_MEMREF: return LLVMPointerTypeInContext(lm->ctx, 0);
+  case ST_TY_VECTOR: {
+    LLVMTypeRef e = t->u.shaped.rank == 1 && st_type_is_scalar(t->u.shaped.elem) ? st_llvm_type(lm, t->u.shaped.elem) : NULL;
+    return e ? LLVMVectorType(e, (unsigned)t->u.shaped.dims[0]) : NULL;
+  }
   default: return NULL;
   }
 }
@@ -74,8 +78,28 @@ static LLVMValueRef st_element_ptr(st_llvm_fn *f, const st_op *op, unsigned firs
   return LLVMBuildInBoundsGEP2(f->b, elem, st_get(f, buf), &lin, 1, "");
 }
 
+/* A vector access to a buffer of scalars: N consecutive elements, aligned
+ * as one element; only where memory holds the register form (f32, f64, the
+ * integers of 8 bits or more, or a scratch slot), else NULL. */
+static LLVMTypeRef st_vector_access(st_llvm_fn *f, const st_value *buf, const st_type *vt, unsigned *align) {
+  const st_type *elem = buf->type->u.shaped.elem;
+  if (vt->kind != ST_TY_VECTOR || vt == elem) return NULL;
+  LLVMTypeRef reg = st_llvm_type(f->lm, elem);
+  if (!st_is_scratch(buf) && (st_llvm_mem_type(f->lm, elem) != reg || st_type_bit_width(elem) % 8)) return NULL;
+  *align = st_type_bit_width(elem) / 8;
+  return st_llvm_type(f->lm, vt);
+}
+
 static bool st_emit_load(st_llvm_fn *f, st_op *op) {
   const st_value *buf = st_op_operand(op, 0);
+  unsigned align = 0;
+  if (op->results[0].type->kind == ST_TY_VECTOR && op->results[0].type != buf->type->u.shaped.elem) {
+    LLVMTypeRef vt = st_vector_access(f, buf, op->results[0].type, &align);
+    if (!vt) return st_fail(f, op, "reads a vector of an element type stored in another form");
+    LLVMValueRef l = LLVMBuildLoad2(f->b, vt, st_element_ptr(f, op, 0), "");
+    LLVMSetAlignment(l, align);
+    return st_set(f, &op->results[0], l);
+  }
   LLVMValueRef raw = LLVMBuildLoad2(f->b, st_buffer_elem_type(f, buf), st_element_ptr(f, op, 0), "");
   return st_set(f, &op->results[0], st_is_scratch(buf) ? raw : st_llvm_from_mem(f, op->results[0].type, raw));
 }
@@ -83,6 +107,14 @@ static bool st_emit_load(st_llvm_fn *f, st_op *op) {
 static bool st_emit_store(st_llvm_fn *f, st_op *op) {
   const st_value *buf = st_op_operand(op, 1);
   LLVMValueRef v = st_get(f, st_op_operand(op, 0));
+  unsigned align = 0;
+  const st_type *vt = st_op_operand(op, 0)->type;
+  if (vt->kind == ST_TY_VECTOR && vt != buf->type->u.shaped.elem) {
+    if (!st_vector_access(f, buf, vt, &align)) return st_fail(f, op, "writes a vector of an element type stored in another form");
+    LLVMValueRef s = LLVMBuildStore(f->b, v, st_element_ptr(f, op, 1));
+    LLVMSetAlignment(s, align);
+    return true;
+  }
   if (!st_is_scratch(buf)) v = st_llvm_to_mem(f, buf->type->u.shaped.elem, v);
   return LLVMBuildStore(f->b, v, st_element_ptr(f, op, 1)) != NULL;
 }
@@ -181,6 +213,15 @@ static bool st_emit_cmp(st_llvm_fn *f, st_op *op) {
 static bool st_emit_select(st_llvm_fn *f, st_op *op) {
   return st_set(f, &op->results[0], LLVMBuildSelect(f->b, st_get(f, st_op_operand(op, 0)), st_get(f, st_op_operand(op, 1)),
                                                    st_get(f, st_op_operand(op, 2)), ""));
+}
+
+/* insertelement into lane 0, then a shuffle with an all-zero mask */
+static bool st_emit_splat(st_llvm_fn *f, st_op *op) {
+  LLVMTypeRef vt = st_llvm_type(f->lm, op->results[0].type), i32 = LLVMInt32TypeInContext(f->lm->ctx);
+  LLVMValueRef zero = LLVMConstInt(i32, 0, 0);
+  LLVMValueRef one = LLVMBuildInsertElement(f->b, LLVMGetUndef(vt), st_get(f, st_op_operand(op, 0)), zero, "");
+  LLVMValueRef mask = LLVMConstNull(LLVMVectorType(i32, LLVMGetVectorSize(vt)));
+  return st_set(f, &op->results[0], LLVMBuildShuffleVector(f->b, one, LLVMGetUndef(vt), mask, ""));
 }
 
 static bool st_emit_maxf(st_llvm_fn *f, st_op *op) {
@@ -348,6 +389,7 @@ static const st_llvm_emitter st_emitters[] = {
     {&st_arith_cmpf_def, st_emit_cmp, 0},
     {&st_arith_cmpi_def, st_emit_cmp, 0},
     {&st_arith_select_def, st_emit_select, 0},
+    {&st_arith_splat_def, st_emit_splat, 0},
     {&st_arith_expf_def, st_emit_expf, 0},
     {&st_mem_load_def, st_emit_load, 0},
     {&st_mem_store_def, st_emit_store, 0},

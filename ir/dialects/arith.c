@@ -118,6 +118,16 @@ static bool st_select_verify(st_op *op, st_diag *d) {
   return true;
 }
 
+/* A scalar copied into every lane of a rank-1 vector of its type. */
+static bool st_splat_verify(st_op *op, st_diag *d) {
+  const st_type *a = st_op_operand(op, 0)->type, *r = op->results[0].type;
+  if (!st_type_is_scalar(a) || r->kind != ST_TY_VECTOR || r->u.shaped.rank != 1 || r->u.shaped.elem != a) {
+    st_diag_error(d, op->loc, "'arith.splat' op expects T -> vector<NxT>");
+    return false;
+  }
+  return true;
+}
+
 static bool st_unary_float_verify(st_op *op, st_diag *d) {
   const st_type *t = op->results[0].type;
   if (st_op_operand(op, 0)->type != t || !st_type_is_float(st_type_elem(t))) {
@@ -138,6 +148,10 @@ const st_op_def st_arith_cmpi_def = {
 const st_op_def st_arith_select_def = {
     .name = "arith.select", .summary = "cond ? a : b",
     .num_operands = 3, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_select_verify,
+};
+const st_op_def st_arith_splat_def = {
+    .name = "arith.splat", .summary = "a rank-1 vector with every lane set to the scalar operand",
+    .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE, .verify = st_splat_verify,
 };
 const st_op_def st_arith_expf_def = {
     .name = "arith.expf", .summary = "e to the power of x",
@@ -207,6 +221,7 @@ static const st_op_def *const st_arith_ops[] = {
     &st_arith_cmpi_def,     &st_arith_select_def, &st_arith_expf_def, &st_arith_ori_def,
     &st_arith_xori_def,     &st_arith_math_def,   &st_arith_cast_def,   &st_arith_divui_def,
     &st_arith_remsi_def,    &st_arith_remui_def,  &st_arith_shli_def,   &st_arith_shrui_def,
+    &st_arith_splat_def,
 };
 static const st_op_group st_arith_group = ST_OP_GROUP(st_arith_ops);
 static const st_op_group *const st_arith_groups[] = {&st_arith_group};

@@ -25,7 +25,7 @@ extern const st_op_def st_loop_if_def, st_loop_while_def, st_loop_condition_def;
 extern const st_op_def st_arith_constant_def, st_arith_addf_def, st_arith_subf_def, st_arith_mulf_def,
     st_arith_divf_def, st_arith_maxf_def, st_arith_addi_def, st_arith_muli_def, st_arith_subi_def,
     st_arith_divsi_def, st_arith_divui_def, st_arith_remsi_def, st_arith_remui_def, st_arith_shli_def,
-    st_arith_shrui_def, st_arith_andi_def, st_arith_cmpf_def, st_arith_cmpi_def, st_arith_select_def,
+    st_arith_shrui_def, st_arith_andi_def, st_arith_cmpf_def, st_arith_cmpi_def, st_arith_select_def, st_arith_splat_def,
     st_arith_expf_def, st_arith_ori_def, st_arith_xori_def, st_arith_math_def, st_arith_cast_def;
 /* The arity of arith.math's function `fn`; false when it is not one. */
 bool st_arith_math_arity(const char *fn, unsigned *arity);

@@ -92,6 +92,31 @@ st_value *st_lower_load(st_builder *b, st_value *buf, st_value *const *idx) {
   return st_lower_op(b, &st_mem_load_def, 1 + rank, ops, buf->type->u.shaped.elem);
 }
 
+st_value *st_lower_vload(st_builder *b, st_value *buf, st_value *const *idx, int64_t n) {
+  st_value *ops[1 + ST_MAX_RANK] = {buf};
+  unsigned rank = buf->type->u.shaped.rank;
+  for (unsigned i = 0; i < rank; i++)
+    if (!(ops[1 + i] = idx[i])) return NULL;
+  const st_type *vt = st_type_vector(b->module->ctx, buf->type->u.shaped.elem, 1, &n);
+  return vt ? st_lower_op(b, &st_mem_load_def, 1 + rank, ops, vt) : NULL;
+}
+
+int64_t st_lower_vector_bits(st_lower_ctx *lc) {
+  int64_t bits = st_op_attr_int(lc->b.module->op, "strata.vector_bits", 0);
+  if (bits > 0) return bits;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return 512;
+  if (__builtin_cpu_supports("avx2")) return 256;
+#endif
+  return 128;
+}
+
+st_value *st_lower_splat(st_builder *b, st_value *x, int64_t n) {
+  const st_type *vt = x ? st_type_vector(b->module->ctx, x->type, 1, &n) : NULL;
+  return vt ? st_lower_op(b, &st_arith_splat_def, 1, &x, vt) : NULL;
+}
+
 bool st_lower_store(st_builder *b, st_value *v, st_value *buf, st_value *const *idx) {
   st_value *ops[2 + ST_MAX_RANK] = {v, buf};
   unsigned rank = buf->type->u.shaped.rank;

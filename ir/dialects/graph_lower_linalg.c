@@ -114,11 +114,12 @@ static st_value *st_conv_input_index(st_lower_ctx *lc, st_builder *b, st_value *
 
 /* ---- the packed 2-D convolution ---- */
 
-enum { ST_CONV_LANES = 8, ST_CONV_COLS = 8 };
+/* The most output columns of a tile and the most accumulators (vectors). */
+enum { ST_CONV_MAXCOLS = 16, ST_CONV_MAXACC = 32 };
 
 /* The weights W[M][Cg][KH][KW] repacked as Wp[G][Mg/L][KH][KW][Cg][L]: for one
- * (kh, kw, c) the L channels of a tile are one contiguous vector.  NULL when
- * W is not a readable constant. */
+ * (kh, kw, c) the L channels of a tile are contiguous.  NULL when W is not
+ * a readable constant. */
 static st_value *st_conv_pack_weights(st_lower_ctx *lc, st_value *W, int64_t G, int64_t L) {
   if (!W->def || W->def->def != &st_mem_constant_def) return NULL;
   const st_attr *a = st_op_get_attr(W->def, "value");
@@ -168,89 +169,148 @@ static st_value *st_conv_pos(st_lower_ctx *lc, st_builder *b, st_value *o, int64
   return pad ? st_lower_binary(b, &st_arith_subi_def, x, st_lower_index(lc, pad)) : x;
 }
 
-/* parallel (n, g, mb, oh); for each tile of OWB columns: OWB*L accumulators
- * (rank-0 allocas), for (kh, kw) the columns' input positions and whether
- * they are inside, for c: L weights, OWB inputs, OWB*L multiply-adds; then
- * bias and store.  The last tile's columns are clamped to OW-1 when OWB does
- * not divide OW: the duplicates recompute and rewrite the same element. */
-static bool st_lower_conv_packed(st_op *op, st_lower_ctx *lc, const st_conv_geom *g, st_value *Wp, int64_t L) {
+/* One tile of the packed convolution: NV vectors of VL channels x OWB
+ * output columns of row iv[3]. */
+typedef struct st_conv_tile {
+  const st_conv_geom *g;
+  const st_type *elem;
+  st_value *X, *Wp, *iv[4], *ow[ST_CONV_MAXCOLS], *acc[ST_CONV_MAXACC];
+  int64_t VL, NV, OWB, KH, KW, Cg, H, W;
+} st_conv_tile;
+
+/* The reduction of a tile at *at: for kh (a row outside the input is
+ * skipped), kw, c: NV weight vectors, OWB inputs each broadcast to a vector,
+ * OWB*NV vector multiply-adds.  check_w: some column may fall outside the
+ * input for some kw; such an input is selected to 0 (the load reads a
+ * clamped position).  Without it the body has no compare or select. */
+static bool st_conv_reduce(st_lower_ctx *lc, st_builder *at, const st_conv_tile *t, bool check_w) {
+  const st_conv_geom *g = t->g;
+  const st_op_def *add = st_lower_arith_for(t->elem, 'a'), *mul = st_lower_arith_for(t->elem, 'm');
+  st_value *kh, *kw, *c, *iw[ST_CONV_MAXCOLS], *ok[ST_CONV_MAXCOLS] = {0}, *w[ST_CONV_MAXACC];
+  st_builder rows = st_lower_loops(lc, at, 1, &t->KH, false, &kh);
+  if (!rows.block) return false;
+  st_value *ih = st_conv_pos(lc, &rows, t->iv[3], g->strides[0], kh, g->dilations[0], g->pads[0]);
+  if (g->pads[0] || g->pads[2]) {
+    /* unsigned: a negative row wraps to a huge index */
+    rows = st_lower_if(&rows, st_lower_cmp(&rows, &st_arith_cmpi_def, "ult", ih, st_lower_index(lc, t->H)), NULL);
+    if (!rows.block) return false;
+  }
+  st_builder cols = st_lower_loops(lc, &rows, 1, &t->KW, false, &kw);
+  if (!cols.block) return false;
+  for (int64_t p = 0; p < t->OWB; p++) {
+    iw[p] = st_conv_pos(lc, &cols, t->ow[p], g->strides[1], kw, g->dilations[1], g->pads[1]);
+    if (!check_w) continue;
+    ok[p] = st_lower_cmp(&cols, &st_arith_cmpi_def, "ult", iw[p], st_lower_index(lc, t->W));
+    iw[p] = st_lower_select(&cols, ok[p], iw[p], st_lower_index(lc, 0));
+  }
+  st_value *cbase = g->group > 1 ? st_lower_binary(&cols, &st_arith_muli_def, t->iv[1], st_lower_index(lc, t->Cg)) : NULL;
+  st_builder red = st_lower_loops(lc, &cols, 1, &t->Cg, false, &c);
+  if (!red.block) return false;
+  st_value *ch = cbase ? st_lower_binary(&red, &st_arith_addi_def, cbase, c) : c;
+  for (int64_t v = 0; v < t->NV; v++) {
+    st_value *wi[6] = {t->iv[1], t->iv[2], kh, kw, c, st_lower_index(lc, v * t->VL)};
+    w[v] = st_lower_vload(&red, t->Wp, wi, t->VL);
+  }
+  for (int64_t p = 0; p < t->OWB; p++) {
+    st_value *xi[4] = {t->iv[0], ch, ih, iw[p]}, *x = st_lower_load(&red, t->X, xi);
+    if (ok[p]) x = st_lower_select(&red, ok[p], x, st_lower_const(&red, t->elem, 0));
+    st_value *xs = st_lower_splat(&red, x, t->VL);
+    for (int64_t v = 0; v < t->NV; v++)
+      if (!st_accumulate(&red, add, t->acc[p * t->NV + v], st_lower_binary(&red, mul, xs, w[v]))) return false;
+  }
+  return true;
+}
+
+/* parallel (n, g, mb, oh); for each tile of OWB columns: OWB*NV vector
+ * accumulators (rank-0 allocas: registers), the reduction, then bias and
+ * store.  A tile whose columns stay inside the input for every kw takes the
+ * reduction without checks (loop.if); a row outside is skipped per kh.  The
+ * last tile's columns are clamped to OW-1 when OWB does not divide OW: the
+ * duplicates recompute and rewrite the same element.  The L = VL*NV lanes
+ * of a tile go to L output planes: the vectors pass through a scratch
+ * buffer of L elements and are stored lane by lane. */
+static bool st_lower_conv_packed(st_op *op, st_lower_ctx *lc, const st_conv_geom *g, st_value *Wp, int64_t VL,
+                                 int64_t NV, int64_t cols) {
   const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
-  const st_op_def *add = st_lower_arith_for(elem, 'a'), *mul = st_lower_arith_for(elem, 'm');
-  st_value *X = lc->inputs[0], *Bias = op->num_operands > 2 ? lc->inputs[2] : NULL, *dst = st_lower_result(lc, 0);
+  const st_op_def *add = st_lower_arith_for(elem, 'a');
+  st_value *Bias = op->num_operands > 2 ? lc->inputs[2] : NULL, *dst = st_lower_result(lc, 0);
   if (!dst) return false;
-  const st_dim *xd = X->type->u.shaped.dims, *od = out->u.shaped.dims, *pd = Wp->type->u.shaped.dims;
-  int64_t G = pd[0], MB = pd[1], KH = pd[2], KW = pd[3], Cg = pd[4], Mg = MB * L, OW = od[3];
-  int64_t ntiles = (OW + ST_CONV_COLS - 1) / ST_CONV_COLS, OWB = (OW + ntiles - 1) / ntiles;
-  bool clamp = OWB * ntiles != OW, pad_h = g->pads[0] || g->pads[2], pad_w = g->pads[1] || g->pads[3];
-  st_dim outer[4] = {od[0], G, MB, od[2]};
-  st_value *iv[4], *t, *kk[2], *c;
-  st_builder in = st_lower_loops(lc, &lc->b, 4, outer, true, iv);
+  st_context *ctx = lc->b.module->ctx;
+  const st_dim *xd = lc->inputs[0]->type->u.shaped.dims, *od = out->u.shaped.dims, *pd = Wp->type->u.shaped.dims;
+  int64_t L = VL * NV, Mg = pd[1] * L, OW = od[3];
+  int64_t ntiles = (OW + cols - 1) / cols, OWB = (OW + ntiles - 1) / ntiles;
+  st_conv_tile t = {.g = g, .elem = elem, .X = lc->inputs[0], .Wp = Wp, .VL = VL, .NV = NV, .OWB = OWB,
+                    .KH = pd[2], .KW = pd[3], .Cg = pd[4], .H = xd[2], .W = xd[3]};
+  st_dim outer[4] = {od[0], pd[0], pd[1], od[2]};
+  st_value *ti;
+  st_builder in = st_lower_loops(lc, &lc->b, 4, outer, true, t.iv);
   if (!in.block) return false;
-  st_builder tile = st_lower_loops(lc, &in, 1, &ntiles, false, &t);
+  st_builder tile = st_lower_loops(lc, &in, 1, &ntiles, false, &ti);
   if (!tile.block) return false;
-  st_value *acc[ST_CONV_COLS * ST_CONV_LANES], *ow[ST_CONV_COLS], *zero = st_lower_const(&tile, elem, 0);
-  st_value *ow0 = st_lower_binary(&tile, &st_arith_muli_def, t, st_lower_index(lc, OWB));
+  const st_type *vt = st_type_vector(ctx, elem, 1, &VL), *st = st_type_memref(ctx, elem, 1, &L, NULL, 0, 0);
+  st_value *zero = st_lower_splat(&tile, st_lower_const(&tile, elem, 0), VL);
+  st_value *ow0 = st_lower_binary(&tile, &st_arith_muli_def, ti, st_lower_index(lc, OWB));
   for (int64_t p = 0; p < OWB; p++) {
-    ow[p] = p ? st_lower_binary(&tile, &st_arith_addi_def, ow0, st_lower_index(lc, p)) : ow0;
-    if (clamp) ow[p] = st_index_min(lc, &tile, ow[p], OW - 1);
-    for (int64_t j = 0; j < L; j++)
-      if (!(acc[p * L + j] = st_lower_alloca(&tile, elem)) || !st_lower_store(&tile, zero, acc[p * L + j], NULL))
+    t.ow[p] = p ? st_lower_binary(&tile, &st_arith_addi_def, ow0, st_lower_index(lc, p)) : ow0;
+    if (OWB * ntiles != OW) t.ow[p] = st_index_min(lc, &tile, t.ow[p], OW - 1);
+    for (int64_t v = 0; v < NV; v++)
+      if (!(t.acc[p * NV + v] = st_lower_alloca(&tile, vt)) || !st_lower_store(&tile, zero, t.acc[p * NV + v], NULL))
         return false;
   }
-  st_dim kdims[2] = {KH, KW};
-  st_builder win = st_lower_loops(lc, &tile, 2, kdims, false, kk);
-  if (!win.block) return false;
-  st_value *ih = st_conv_pos(lc, &win, iv[3], g->strides[0], kk[0], g->dilations[0], g->pads[0]), *ih_ok = NULL;
-  if (pad_h) {
-    ih_ok = st_lower_cmp(&win, &st_arith_cmpi_def, "ult", ih, st_lower_index(lc, xd[2]));
-    ih = st_lower_select(&win, ih_ok, ih, st_lower_index(lc, 0));
-  }
-  st_value *iw[ST_CONV_COLS], *ok[ST_CONV_COLS];
-  for (int64_t p = 0; p < OWB; p++) {
-    iw[p] = st_conv_pos(lc, &win, ow[p], g->strides[1], kk[1], g->dilations[1], g->pads[1]);
-    ok[p] = ih_ok;
-    if (pad_w) {
-      st_value *w_ok = st_lower_cmp(&win, &st_arith_cmpi_def, "ult", iw[p], st_lower_index(lc, xd[3]));
-      iw[p] = st_lower_select(&win, w_ok, iw[p], st_lower_index(lc, 0));
-      ok[p] = ok[p] ? st_lower_binary(&win, &st_arith_andi_def, ok[p], w_ok) : w_ok;
-    }
-  }
-  st_value *cbase = G > 1 ? st_lower_binary(&win, &st_arith_muli_def, iv[1], st_lower_index(lc, Cg)) : NULL;
-  st_builder red = st_lower_loops(lc, &win, 1, &Cg, false, &c);
-  if (!red.block) return false;
-  st_value *ch = cbase ? st_lower_binary(&red, &st_arith_addi_def, cbase, c) : c, *w[ST_CONV_LANES];
-  for (int64_t j = 0; j < L; j++) {
-    st_value *wi[6] = {iv[1], iv[2], kk[0], kk[1], c, st_lower_index(lc, j)};
-    w[j] = st_lower_load(&red, Wp, wi);
-  }
-  for (int64_t p = 0; p < OWB; p++) {
-    st_value *xi[4] = {iv[0], ch, ih, iw[p]}, *x = st_lower_load(&red, X, xi);
-    if (ok[p]) x = st_lower_select(&red, ok[p], x, st_lower_const(&red, elem, 0));
-    for (int64_t j = 0; j < L; j++)
-      if (!st_accumulate(&red, add, acc[p * L + j], st_lower_binary(&red, mul, x, w[j]))) return false;
+  if (g->pads[1] || g->pads[3]) {
+    /* every column inside for every kw: first >= 0 and last < W */
+    st_value *first = st_conv_pos(lc, &tile, t.ow[0], g->strides[1], NULL, 1, g->pads[1]);
+    st_value *last = st_conv_pos(lc, &tile, t.ow[OWB - 1], g->strides[1], st_lower_index(lc, t.KW - 1),
+                                 g->dilations[1], g->pads[1]);
+    st_value *inside = st_lower_binary(&tile, &st_arith_andi_def,
+                                       st_lower_cmp(&tile, &st_arith_cmpi_def, "sge", first, st_lower_index(lc, 0)),
+                                       st_lower_cmp(&tile, &st_arith_cmpi_def, "slt", last, st_lower_index(lc, t.W)));
+    st_builder border, interior = st_lower_if(&tile, inside, &border);
+    if (!interior.block || !st_conv_reduce(lc, &interior, &t, false) || !st_conv_reduce(lc, &border, &t, true))
+      return false;
+  } else if (!st_conv_reduce(lc, &tile, &t, false)) {
+    return false;
   }
   /* m0 = g * Mg + mb * L: the tile's first output channel */
-  st_value *m0 = st_lower_binary(&tile, &st_arith_muli_def, iv[2], st_lower_index(lc, L));
-  if (G > 1)
+  st_value *m0 = st_lower_binary(&tile, &st_arith_muli_def, t.iv[2], st_lower_index(lc, L));
+  if (pd[0] > 1)
     m0 = st_lower_binary(&tile, &st_arith_addi_def, m0,
-                         st_lower_binary(&tile, &st_arith_muli_def, iv[1], st_lower_index(lc, Mg)));
-  for (int64_t j = 0; j < L; j++) {
-    st_value *m = j ? st_lower_binary(&tile, &st_arith_addi_def, m0, st_lower_index(lc, j)) : m0;
-    st_value *b = Bias ? st_lower_load(&tile, Bias, &m) : NULL;
-    for (int64_t p = 0; p < OWB; p++) {
-      st_value *y = st_lower_load(&tile, acc[p * L + j], NULL), *oi[4] = {iv[0], m, iv[3], ow[p]};
-      if (b) y = st_lower_binary(&tile, add, y, b);
-      if (!st_lower_store(&tile, y, dst, oi)) return false;
+                         st_lower_binary(&tile, &st_arith_muli_def, t.iv[1], st_lower_index(lc, Mg)));
+  st_value *mv[ST_CONV_MAXACC], *lane[ST_CONV_MAXACC];
+  for (int64_t v = 0; v < NV; v++)
+    mv[v] = v ? st_lower_binary(&tile, &st_arith_addi_def, m0, st_lower_index(lc, v * VL)) : m0;
+  st_op_state ss = {.def = &st_mem_alloca_def, .num_results = 1, .result_types = &st};
+  st_op *scratch = st_builder_create(&tile, &ss);
+  if (!scratch) return false;
+  for (int64_t j = 0; j < L; j++) lane[j] = st_lower_index(lc, j);
+  for (int64_t p = 0; p < OWB; p++) {
+    for (int64_t v = 0; v < NV; v++) {
+      st_value *y = st_lower_load(&tile, t.acc[p * NV + v], NULL);
+      if (Bias) y = st_lower_binary(&tile, add, y, st_lower_vload(&tile, Bias, &mv[v], VL));
+      if (!st_lower_store(&tile, y, &scratch->results[0], &lane[v * VL])) return false;
+    }
+    for (int64_t j = 0; j < L; j++) {
+      st_value *m = j ? st_lower_binary(&tile, &st_arith_addi_def, m0, lane[j]) : m0;
+      st_value *oi[4] = {t.iv[0], m, t.iv[3], t.ow[p]};
+      if (!st_lower_store(&tile, st_lower_load(&tile, &scratch->results[0], &lane[j]), dst, oi)) return false;
     }
   }
   return true;
 }
 
-/* The largest divisor of n that is at most ST_CONV_LANES. */
-static int64_t st_conv_lanes(int64_t n) {
-  for (int64_t l = ST_CONV_LANES; l > 1; l--)
-    if (n % l == 0) return l;
-  return 1;
+/* The tile of a packed convolution with Mg output channels per group, for
+ * vector registers of `bits`: VL lanes (a full register when Mg allows,
+ * else the largest divisor of Mg below that), NV = 2 vectors when Mg allows,
+ * and up to `cols` columns such that the NV*cols accumulators, NV weight
+ * vectors and one broadcast fit the registers: 16 accumulators of 32
+ * registers (AVX-512: 16 lanes x 2 x 8 columns), 12 of 16 (AVX2: 8 lanes x 2
+ * x 6 columns). */
+static void st_conv_tile_shape(int64_t Mg, int64_t esz, int64_t bits, int64_t *VL, int64_t *NV, int64_t *cols) {
+  int64_t lanes = bits / 8 / esz > 1 ? bits / 8 / esz : 1, accs = bits >= 512 ? 16 : 12;
+  *NV = Mg % (2 * lanes) == 0 ? 2 : 1;
+  for (*VL = lanes; *VL > 1 && Mg % *VL; --*VL) {
+  }
+  *cols = accs / *NV < ST_CONV_MAXCOLS ? accs / *NV : ST_CONV_MAXCOLS;
 }
 
 /* ---- the direct N-D convolution (float Conv, ConvInteger, QLinearConv) ---- */
@@ -308,11 +368,13 @@ bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, 
 bool st_graph_lower_conv(st_op *op, st_lower_ctx *lc, st_diag *d) {
   st_conv_geom g;
   if (!st_conv_params(op, &g, d)) return false;
-  if (g.spatial == 2 && st_type_is_float(op->results[0].type->u.shaped.elem) &&
-      st_lower_arith_for(op->results[0].type->u.shaped.elem, 'a')) {
-    int64_t L = st_conv_lanes(lc->inputs[1]->type->u.shaped.dims[0] / g.group);
-    st_value *Wp = st_conv_pack_weights(lc, lc->inputs[1], g.group, L);
-    if (Wp) return st_lower_conv_packed(op, lc, &g, Wp, L);
+  st_type_kind ek = op->results[0].type->u.shaped.elem->kind;
+  if (g.spatial == 2 && (ek == ST_TY_F32 || ek == ST_TY_F64)) { /* vectors need the stored form in registers */
+    int64_t VL, NV, cols;
+    st_conv_tile_shape(lc->inputs[1]->type->u.shaped.dims[0] / g.group, ek == ST_TY_F32 ? 4 : 8,
+                       st_lower_vector_bits(lc), &VL, &NV, &cols);
+    st_value *Wp = st_conv_pack_weights(lc, lc->inputs[1], g.group, VL * NV);
+    if (Wp) return st_lower_conv_packed(op, lc, &g, Wp, VL, NV, cols);
     if (lc->out_of_memory) return false;
   }
   const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;

@@ -4,7 +4,11 @@
  *   %w = mem.constant {value = dense_resource<w> : tensor<4x4xf32>} : memref<4x4xf32>
  *   %v = mem.view %buf : (memref<4x4xf32>) -> memref<16xf32>      (or memref<4x4xi32>: same size)
  *   %v = mem.load %buf, %i, %j : (memref<4x4xf32>, index, index) -> f32
- *   mem.store %v, %buf, %i, %j : (f32, memref<4x4xf32>, index, index) -> () */
+ *   mem.store %v, %buf, %i, %j : (f32, memref<4x4xf32>, index, index) -> ()
+ * A load or store of vector<Nxf32> from a memref of f32 moves the N elements
+ * that follow one another in memory from buf[i, j] on (row-major order; they
+ * must lie inside the buffer).  A rank-0 mem.alloca of a vector type is one
+ * vector register. */
 #include "ir/dialects/dialects.h"
 
 static bool st_check_indices(st_op *op, unsigned first, const st_type *mr, st_diag *d) {
@@ -25,6 +29,14 @@ static bool st_check_indices(st_op *op, unsigned first, const st_type *mr, st_di
   return true;
 }
 
+/* What a load or store may move: one element, or a rank-1 vector of the
+ * (scalar) element type. */
+static bool st_mem_access_type(const st_type *t, const st_type *mr) {
+  const st_type *e = mr->u.shaped.elem;
+  return t == e || (t->kind == ST_TY_VECTOR && t->u.shaped.rank == 1 && t->u.shaped.dims[0] > 0 &&
+                    t->u.shaped.elem == e && st_type_is_scalar(e));
+}
+
 static bool st_alloc_verify(st_op *op, st_diag *d) {
   if (op->results[0].type->kind != ST_TY_MEMREF || !st_type_has_static_shape(op->results[0].type)) {
     st_diag_error(d, op->loc, "'%s' op result must be a statically shaped memref", op->def->name);
@@ -40,8 +52,8 @@ static bool st_load_verify(st_op *op, st_diag *d) {
   }
   const st_type *mr = st_op_operand(op, 0)->type;
   if (!st_check_indices(op, 1, mr, d)) return false;
-  if (op->results[0].type != mr->u.shaped.elem) {
-    st_diag_error(d, op->loc, "'mem.load' op result type must be the memref's element type");
+  if (!st_mem_access_type(op->results[0].type, mr)) {
+    st_diag_error(d, op->loc, "'mem.load' op result type must be the memref's element type or a vector of it");
     return false;
   }
   return true;
@@ -54,8 +66,8 @@ static bool st_store_verify(st_op *op, st_diag *d) {
   }
   const st_type *mr = st_op_operand(op, 1)->type;
   if (!st_check_indices(op, 2, mr, d)) return false;
-  if (st_op_operand(op, 0)->type != mr->u.shaped.elem) {
-    st_diag_error(d, op->loc, "'mem.store' op value type must be the memref's element type");
+  if (!st_mem_access_type(st_op_operand(op, 0)->type, mr)) {
+    st_diag_error(d, op->loc, "'mem.store' op value type must be the memref's element type or a vector of it");
     return false;
   }
   return true;
@@ -108,11 +120,11 @@ const st_op_def st_mem_alloc_def = {
     .num_operands = 0, .num_results = 1, .verify = st_alloc_verify,
 };
 const st_op_def st_mem_load_def = {
-    .name = "mem.load", .summary = "reads one element of a memref",
+    .name = "mem.load", .summary = "reads one element of a memref (or a vector of consecutive ones)",
     .num_operands = ST_VARIADIC, .num_results = 1, .verify = st_load_verify,
 };
 const st_op_def st_mem_store_def = {
-    .name = "mem.store", .summary = "writes one element of a memref",
+    .name = "mem.store", .summary = "writes one element of a memref (or a vector of consecutive ones)",
     .num_operands = ST_VARIADIC, .num_results = 0, .verify = st_store_verify,
 };
 
