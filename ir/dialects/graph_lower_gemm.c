@@ -3,40 +3,52 @@
  * The plain form (graph_lower_linalg.c) is a parallel nest over the result
  * with a scalar dot product over K: LLVM may not reassociate the sum, so it
  * stays one scalar FMA chain per element.  Here the result is cut into tiles
- * of MR rows x P panels of L = 8 columns and each tile keeps MR*P*L
+ * of MR rows x P panels of L = 8 columns, and each tile keeps MR*P*L
  * accumulators (rank-0 allocas, registers after mem2reg) across the whole K
  * loop:
  *
  *   parallel (batch..., row tile, panel group):
  *     acc[r][q][j] = 0
- *     for k:  w[q][j] = B(k, column of panel q, lane j)        P vector loads
- *             a[r]    = A(row r, k)                              MR scalars
- *             acc[r][q][j] += a[r] * w[q][j]                     MR*P vector FMAs
- *     Y(row r, column) = alpha * acc + beta * C(row r, column)  (broadcast C)
+ *     for k:  w[q][j] = Bp[group][k][q*L + j]        P*L contiguous floats
+ *             a[r]    = A(row r, k)                   MR scalars (broadcast)
+ *             acc[r][q][j] += a[r] * w[q][j]          MR*P*L multiply-adds
+ *     Y(row r, col) = alpha * acc + beta * C(row r, col)   (C broadcast)
  *
  * Codegen contracts mulf + addf into llvm.fmuladd and the SLP vectoriser
- * turns the L multiply-adds of one (r, q) into a vector FMA on a broadcast
- * of a[r]; the MR*P chains are independent, which hides the FMA latency
- * (for M = 1, a matrix-vector product, P goes up to 8 panels).
+ * turns the multiply-adds of one row into vector FMAs on a broadcast of
+ * a[r] (16 lanes with AVX-512: it fuses two panels); the MR*P chains are
+ * independent, which hides the FMA latency.  Tiles: M = 1 (a matrix-vector
+ * product) 1 x 8 panels, M < 4 M x 4, else 4 x 2 (4x2 and 8x2 measured
+ * best on Zen 4 at 256x512x512, ~115 GFLOP/s on one core, the FMA peak;
+ * 4x3, 6x3, 3x4 ~25 % slower).
  *
- * B, the weights, is usually a mem.constant (after canonicalize): it is then
- * repacked at compile time into Bp[ceil(N/L)][K][L] (transB folded in, the
- * ragged last panel padded with zeros) so that each panel is one contiguous
- * stream.  Otherwise B is read in place: without transB the L columns of a
- * panel are contiguous in a row of B; with transB (a run-time B) it is
- * first packed into a workspace buffer of the same layout by a parallel nest.
+ * B is packed so that the P*L columns of a tile are one contiguous run for
+ * each k: Bp[groups][K][P*L].  (One panel per run, Bp[N/L][K][L], made the
+ * SLP vectoriser fuse two panels into 16-lane gathers.)
+ * - B a mem.constant (weights, after canonicalize): packed at compile time
+ *   (transB folded in), a new mem.constant per nest;
+ * - B a run-time 2-D matrix with transB, or with at least 8 rows of A to
+ *   serve: packed at run time into a workspace by a parallel nest over
+ *   (group, k) (B read in place is 2x slower at 256x512x512: each k is a
+ *   new cache line and soon a new page);
+ * - otherwise (a batched MatMul, or few rows) B is read in place: without
+ *   transB a tile's columns are contiguous in a row of B, and the group
+ *   size is then a divisor of the panel count so that no slot is clamped.
  *
  * Tiles are balanced as in the packed convolution: the rows are split in
- * ceil(M/MR) tiles of MRb = ceil(M/tiles) rows, the last tile's rows clamped
- * to M-1 (duplicates recompute and rewrite the same element); the same for
- * the panels of a group.  The full panels (N/L of them) are one nest; when
- * L does not divide N the last N%L columns are a second nest with panels of
- * that width, so every lane is a real column and no store needs a guard.
+ * ceil(M/MR) tiles of MRb = ceil(M/tiles) rows, the last tile's rows
+ * clamped to M-1 (duplicates recompute and rewrite the same element); the
+ * same for the panels of a group (a clamped slot's packed weights repeat
+ * its panel).  The N/L full panels are one nest; when L does not divide N,
+ * the last N%L columns are a second nest with one panel of that width, so
+ * every lane is a real column and no store needs a guard.
  *
  * MatMul takes this form when B is rank 2 (A's batch dims fold into M: the
  * rows of A and of the result are contiguous) or when both are batched (the
  * batch dims, broadcast as numpy does, are outer parallel loops).  A rank-1
- * B, and element types other than f32, keep the plain form. */
+ * B, an empty result, and element types other than f32 keep the plain form.
+ * Each output is still one sequential sum over k in order (as the plain
+ * form), with FMA contraction. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +58,8 @@
 
 enum {
   ST_GEMM_L = 8,      /* lanes of a panel: one 256-bit vector of f32 */
-  ST_GEMM_MAX_ACC = 16 /* accumulator vectors of a tile (MR * P) */
+  ST_GEMM_MAX_ACC = 16, /* accumulator vectors of a tile (MR * P) */
+  ST_GEMM_PACK_ROWS = 8 /* a run-time B is packed from this many rows of A */
 };
 
 /* How a matrix operand is indexed from (batch ivs, row, col). */
@@ -151,8 +164,10 @@ static st_value *st_gemm_pack_run(st_gemm *g, const st_gemm_tiles *t) {
   for (int64_t q = 0; q < t->Pb; q++) {
     st_value *p = st_gemm_pos(lc, &in, iv[0], t->Pb, q, t->npanels - 1, t->pclamp);
     if (t->first) p = st_lower_binary(&in, &st_arith_addi_def, p, st_lower_index(lc, t->first));
+    st_value *c0 = st_lower_binary(&in, &st_arith_muli_def, p, st_lower_index(lc, ST_GEMM_L));
     for (int64_t j = 0; j < t->W; j++) {
-      st_gemm_index(lc, &g->b, 0, NULL, iv[1], st_gemm_pos(lc, &in, p, ST_GEMM_L, j, 0, false), idx);
+      st_value *c = j ? st_lower_binary(&in, &st_arith_addi_def, c0, st_lower_index(lc, j)) : c0;
+      st_gemm_index(lc, &g->b, 0, NULL, iv[1], c, idx);
       st_value *pi[3] = {iv[0], iv[1], st_lower_index(lc, q * t->W + j)};
       if (!st_lower_store(&in, st_lower_load(&in, g->b.buf, idx), Bp, pi)) return NULL;
     }
@@ -169,7 +184,11 @@ static bool st_gemm_nest(st_gemm *g, int64_t first, int64_t npanels, int64_t W, 
   t.nrt = (g->M + MR - 1) / MR;
   t.MRb = (g->M + t.nrt - 1) / t.nrt;
   t.rclamp = t.MRb * t.nrt != g->M;
-  bool packs = !g->b.nb && (g->b.trans || (g->b.buf->def && g->b.buf->def->def == &st_mem_constant_def));
+  /* pack B at run time when it is transposed or its panels serve several
+   * row tiles (rows of B in place are N apart: a new cache line and soon a
+   * new page for each k, 2x slower at 256 x 512 x 512) */
+  bool run_pack = !g->b.nb && (g->b.trans || g->M >= ST_GEMM_PACK_ROWS);
+  bool packs = run_pack || (!g->b.nb && g->b.buf->def && g->b.buf->def->def == &st_mem_constant_def);
   if (!packs) {
     /* B read in place: the largest group that divides the panels, so no
      * slot is clamped and a tile's columns stay one contiguous run */
@@ -183,7 +202,7 @@ static bool st_gemm_nest(st_gemm *g, int64_t first, int64_t npanels, int64_t W, 
   st_value *Bp = NULL;
   if (packs) {
     if (!(Bp = st_gemm_pack_const(g, &t)) && lc->out_of_memory) return false;
-    if (!Bp && g->b.trans && !(Bp = st_gemm_pack_run(g, &t))) return false;
+    if (!Bp && run_pack && !(Bp = st_gemm_pack_run(g, &t))) return false;
   }
   st_dim outer[ST_MAX_RANK + 2];
   st_value *iv[ST_MAX_RANK + 2], *k;
@@ -199,7 +218,8 @@ static bool st_gemm_nest(st_gemm *g, int64_t first, int64_t npanels, int64_t W, 
   for (int64_t q = 0; q < t.Pb; q++) {
     st_value *p = st_gemm_pos(lc, &in, gr, t.Pb, q, npanels - 1, t.pclamp);
     if (first) p = st_lower_binary(&in, &st_arith_addi_def, p, st_lower_index(lc, first));
-    for (int64_t j = 0; j < W; j++) col[q][j] = st_gemm_pos(lc, &in, p, ST_GEMM_L, j, 0, false);
+    col[q][0] = st_lower_binary(&in, &st_arith_muli_def, p, st_lower_index(lc, ST_GEMM_L));
+    for (int64_t j = 1; j < W; j++) col[q][j] = st_lower_binary(&in, &st_arith_addi_def, col[q][0], st_lower_index(lc, j));
   }
   for (int64_t r = 0; r < t.MRb; r++)
     for (int64_t q = 0; q < t.Pb; q++)
@@ -252,11 +272,10 @@ static bool st_gemm_nest(st_gemm *g, int64_t first, int64_t npanels, int64_t W, 
   return true;
 }
 
-/* Tile shape for M rows: a matrix-vector product gets up to 8 panels (8
- * independent FMA chains), small M wider tiles, large M 4 x 3. */
+/* Tile shape for M rows (see the header): 1 x 8 panels, M x 4, or 4 x 2. */
 static void st_gemm_tile(int64_t M, int64_t *MR, int64_t *P) {
   *MR = M < 4 ? M : 4;
-  *P = M == 1 ? 8 : M == 2 ? 6 : M == 3 ? 4 : 3;
+  *P = M == 1 ? 8 : M < 4 ? 4 : 2;
 }
 
 static bool st_gemm_emit(st_gemm *g) {
