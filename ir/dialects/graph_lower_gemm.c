@@ -153,26 +153,33 @@ static st_value *st_gemm_pack_const(st_gemm *g, const st_gemm_tiles *t) {
 }
 
 /* A run-time B (2-D) packed the same way into a workspace buffer by a
- * parallel nest over (group, k). */
+ * parallel nest over (group, k, e), e the tile's column slot: stores are
+ * contiguous, and so are the loads without transB.  (Unrolling the slots
+ * instead left k innermost: the loop vectoriser made it 16-lane gathers, and
+ * the packing took a fifth of a 256x512x512 product.) */
 static st_value *st_gemm_pack_run(st_gemm *g, const st_gemm_tiles *t) {
   st_lower_ctx *lc = g->lc;
   st_dim pd[3] = {t->ngr, g->K, t->Pb * t->W};
-  st_value *Bp = st_lower_alloc(lc, g->elem, 3, pd), *iv[2], *idx[ST_MAX_RANK];
+  st_value *Bp = st_lower_alloc(lc, g->elem, 3, pd), *iv[3], *idx[ST_MAX_RANK], *c;
   if (!Bp) return NULL;
-  st_builder in = st_lower_loops(lc, &lc->b, 2, pd, true, iv);
+  st_builder in = st_lower_loops(lc, &lc->b, 3, pd, true, iv);
   if (!in.block) return NULL;
-  for (int64_t q = 0; q < t->Pb; q++) {
-    st_value *p = st_gemm_pos(lc, &in, iv[0], t->Pb, q, t->npanels - 1, t->pclamp);
+  if (t->W == ST_GEMM_L && !t->pclamp) {
+    /* c = (first + gr * Pb) * L + e */
+    c = st_lower_binary(&in, &st_arith_muli_def, iv[0], st_lower_index(lc, t->Pb * ST_GEMM_L));
+    if (t->first) c = st_lower_binary(&in, &st_arith_addi_def, c, st_lower_index(lc, t->first * ST_GEMM_L));
+    c = st_lower_binary(&in, &st_arith_addi_def, c, iv[2]);
+  } else {
+    /* c = (first + min(gr * Pb + e / W, npanels - 1)) * L + e % W */
+    st_value *w = st_lower_index(lc, t->W), *q = st_lower_binary(&in, &st_arith_divsi_def, iv[2], w);
+    st_value *j = st_lower_binary(&in, &st_arith_remsi_def, iv[2], w);
+    st_value *p = st_lower_binary(&in, &st_arith_muli_def, iv[0], st_lower_index(lc, t->Pb));
+    p = st_gemm_min(lc, &in, st_lower_binary(&in, &st_arith_addi_def, p, q), t->npanels - 1);
     if (t->first) p = st_lower_binary(&in, &st_arith_addi_def, p, st_lower_index(lc, t->first));
-    st_value *c0 = st_lower_binary(&in, &st_arith_muli_def, p, st_lower_index(lc, ST_GEMM_L));
-    for (int64_t j = 0; j < t->W; j++) {
-      st_value *c = j ? st_lower_binary(&in, &st_arith_addi_def, c0, st_lower_index(lc, j)) : c0;
-      st_gemm_index(lc, &g->b, 0, NULL, iv[1], c, idx);
-      st_value *pi[3] = {iv[0], iv[1], st_lower_index(lc, q * t->W + j)};
-      if (!st_lower_store(&in, st_lower_load(&in, g->b.buf, idx), Bp, pi)) return NULL;
-    }
+    c = st_lower_binary(&in, &st_arith_addi_def, st_lower_binary(&in, &st_arith_muli_def, p, st_lower_index(lc, ST_GEMM_L)), j);
   }
-  return Bp;
+  st_gemm_index(lc, &g->b, 0, NULL, iv[1], c, idx);
+  return st_lower_store(&in, st_lower_load(&in, g->b.buf, idx), Bp, iv) ? Bp : NULL;
 }
 
 /* One nest (see st_gemm_tiles): parallel over (batch..., row tile, panel
