@@ -25,6 +25,7 @@ cc -O3 -march=native -ffp-contract=fast -pthread "$here/peak.c" -o "$work/peak"
 cases="gemv_784x512_const|graph.gemm|1x784|512x784|1x512|transB
 gemm_256x512x512_const|graph.gemm|256x512|512x512|256x512|transB
 gemm_256x512x512_B|graph.gemm|256x512|512x512|256x512|run
+gemm_1024x1024x1024_const|graph.gemm|1024x1024|1024x1024|1024x1024|transB
 gemm_256x512x512_Bt|graph.gemm|256x512|512x512|256x512|run,transB
 gemv_512x512_B|graph.gemm|1x512|512x512|1x512|run
 matmul_8x128x64x128_B|graph.matmul|8x128x64|8x64x128|8x128x128|run"

@@ -7,7 +7,7 @@
  * accumulators (rank-0 allocas, registers after mem2reg) across the whole K
  * loop:
  *
- *   parallel (batch..., row tile, panel group):
+ *   parallel (batch..., panel group, row tile):
  *     acc[r][q][j] = 0
  *     for k:  w[q][j] = Bp[group][k][q*L + j]        P*L contiguous floats
  *             a[r]    = A(row r, k)                   MR scalars (broadcast)
@@ -182,8 +182,10 @@ static st_value *st_gemm_pack_run(st_gemm *g, const st_gemm_tiles *t) {
   return st_lower_store(&in, st_lower_load(&in, g->b.buf, idx), Bp, iv) ? Bp : NULL;
 }
 
-/* One nest (see st_gemm_tiles): parallel over (batch..., row tile, panel
- * group), MRb x Pb x W accumulators per tile. */
+/* One nest (see st_gemm_tiles): parallel over (batch..., panel group, row
+ * tile), MRb x Pb x W accumulators per tile.  Groups outside rows: a
+ * group's packed panel (K x Pb*W) stays in cache while every row tile
+ * passes over it (rows outside: 1024^3 took 35 ms instead of 19.5). */
 static bool st_gemm_nest(st_gemm *g, int64_t first, int64_t npanels, int64_t W, int64_t MR, int64_t P) {
   st_lower_ctx *lc = g->lc;
   const st_op_def *add = &st_arith_addf_def, *mul = &st_arith_mulf_def;
@@ -214,11 +216,11 @@ static bool st_gemm_nest(st_gemm *g, int64_t first, int64_t npanels, int64_t W, 
   st_dim outer[ST_MAX_RANK + 2];
   st_value *iv[ST_MAX_RANK + 2], *k;
   for (unsigned j = 0; j < g->nbatch; j++) outer[j] = g->bdims[j];
-  outer[g->nbatch] = t.nrt;
-  outer[g->nbatch + 1] = t.ngr;
+  outer[g->nbatch] = t.ngr;
+  outer[g->nbatch + 1] = t.nrt;
   st_builder in = st_lower_loops(lc, &lc->b, g->nbatch + 2, outer, true, iv);
   if (!in.block) return false;
-  st_value *rt = iv[g->nbatch], *gr = iv[g->nbatch + 1];
+  st_value *gr = iv[g->nbatch], *rt = iv[g->nbatch + 1];
   st_value *rows[ST_GEMM_MAX_ACC], *col[ST_GEMM_MAX_ACC][ST_GEMM_L];
   st_value *acc[ST_GEMM_MAX_ACC][ST_GEMM_MAX_ACC][ST_GEMM_L], *zero = st_lower_const(&in, g->elem, 0);
   for (int64_t r = 0; r < t.MRb; r++) rows[r] = st_gemm_pos(lc, &in, rt, t.MRb, r, g->M - 1, t.rclamp);
