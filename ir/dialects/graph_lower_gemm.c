@@ -57,24 +57,24 @@
 #include "ir/dialects/graph_lower.h"
 
 enum {
-  ST_GEMM_L = 8,      /* lanes of a panel: one 256-bit vector of f32 */
-  ST_GEMM_MAX_ACC = 16, /* accumulator vectors of a tile (MR * P) */
-  ST_GEMM_PACK_ROWS = 8 /* a run-time B is packed from this many rows of A */
+  ST_GEMM_L = 8,         /* lanes of a panel: one 256-bit vector of f32 */
+  ST_GEMM_MAX_ACC = 16,  /* panels or rows of a tile, at most */
+  ST_GEMM_PACK_ROWS = 8  /* a run-time B is packed from this many rows of A */
 };
 
 /* How a matrix operand is indexed from (batch ivs, row, col). */
 typedef struct st_gemm_operand {
   st_value *buf;
-  unsigned nb;                 /* its batch dims, aligned right to the result's */
-  bool bcast[ST_MAX_RANK];     /* batch dim j is broadcast (index 0) */
-  bool trans;                  /* stored as [col][row] */
+  unsigned nb;             /* its batch dims, aligned right to the result's */
+  bool bcast[ST_MAX_RANK]; /* batch dim j is broadcast (index 0) */
+  bool trans;              /* stored as [col][row] */
 } st_gemm_operand;
 
 typedef struct st_gemm {
   st_lower_ctx *lc;
   const st_type *elem;
   st_gemm_operand a, b, y;
-  st_value *C;  /* gemm's C (rank <= 2, broadcast to M x N), or NULL */
+  st_value *C; /* gemm's C (rank <= 2, broadcast to M x N), or NULL */
   double alpha, beta;
   unsigned nbatch;
   const st_dim *bdims;
@@ -130,21 +130,22 @@ static st_value *st_gemm_pack_const(st_gemm *g, const st_gemm_tiles *t) {
   size_t esz = st_dense_elem_size(g->elem);
   int64_t K = g->K, N = g->N, PW = t->Pb * t->W;
   if (!src || (!splat && have < (size_t)(K * N) * esz)) return NULL;
-  size_t n = (size_t)(t->ngr * K * PW);
+  size_t n = splat ? 1 : (size_t)(t->ngr * K * PW); /* a splat stays one */
   char *dst = malloc(n * esz);
   if (!dst) return lc->out_of_memory = true, NULL;
   size_t at = 0;
-  for (int64_t gr = 0; gr < t->ngr; gr++)
+  for (int64_t gr = 0; gr < (splat ? 0 : t->ngr); gr++)
     for (int64_t k = 0; k < K; k++)
       for (int64_t q = 0; q < t->Pb; q++)
         for (int64_t j = 0; j < t->W; j++, at += esz) {
           int64_t c = st_gemm_col(t, gr, q, j);
-          memcpy(dst + at, src + (splat ? 0 : (size_t)(g->b.trans ? c * K + k : k * N + c) * esz), esz);
+          memcpy(dst + at, src + (size_t)(g->b.trans ? c * K + k : k * N + c) * esz, esz);
         }
   st_module *m = lc->b.module;
   st_dim pd[3] = {t->ngr, K, PW};
   const st_type *ty = st_type_tensor(m->ctx, g->elem, 3, pd);
-  st_named_attr value = {"value", st_attr_dense(m, ty, dst, n * esz, false)};
+  if (splat) memcpy(dst, src, esz);
+  st_named_attr value = {"value", st_attr_dense(m, ty, dst, n * esz, splat)};
   free(dst);
   const st_type *mt = st_lower_memref_type(m->ctx, ty);
   st_op_state s = {.def = &st_mem_constant_def, .num_results = 1, .result_types = &mt, .num_attrs = 1, .attrs = &value};
@@ -176,7 +177,8 @@ static st_value *st_gemm_pack_run(st_gemm *g, const st_gemm_tiles *t) {
     st_value *p = st_lower_binary(&in, &st_arith_muli_def, iv[0], st_lower_index(lc, t->Pb));
     p = st_gemm_min(lc, &in, st_lower_binary(&in, &st_arith_addi_def, p, q), t->npanels - 1);
     if (t->first) p = st_lower_binary(&in, &st_arith_addi_def, p, st_lower_index(lc, t->first));
-    c = st_lower_binary(&in, &st_arith_addi_def, st_lower_binary(&in, &st_arith_muli_def, p, st_lower_index(lc, ST_GEMM_L)), j);
+    c = st_lower_binary(&in, &st_arith_muli_def, p, st_lower_index(lc, ST_GEMM_L));
+    c = st_lower_binary(&in, &st_arith_addi_def, c, j);
   }
   st_gemm_index(lc, &g->b, 0, NULL, iv[1], c, idx);
   return st_lower_store(&in, st_lower_load(&in, g->b.buf, idx), Bp, iv) ? Bp : NULL;
@@ -228,7 +230,8 @@ static bool st_gemm_nest(st_gemm *g, int64_t first, int64_t npanels, int64_t W, 
     st_value *p = st_gemm_pos(lc, &in, gr, t.Pb, q, npanels - 1, t.pclamp);
     if (first) p = st_lower_binary(&in, &st_arith_addi_def, p, st_lower_index(lc, first));
     col[q][0] = st_lower_binary(&in, &st_arith_muli_def, p, st_lower_index(lc, ST_GEMM_L));
-    for (int64_t j = 1; j < W; j++) col[q][j] = st_lower_binary(&in, &st_arith_addi_def, col[q][0], st_lower_index(lc, j));
+    for (int64_t j = 1; j < W; j++)
+      col[q][j] = st_lower_binary(&in, &st_arith_addi_def, col[q][0], st_lower_index(lc, j));
   }
   for (int64_t r = 0; r < t.MRb; r++)
     for (int64_t q = 0; q < t.Pb; q++)
