@@ -30,6 +30,11 @@ typedef struct st_lower_conv_nest {
 } st_lower_conv_nest;
 bool st_lower_conv_direct(st_lower_ctx *lc, const st_conv_geom *g, st_value *X, st_value *W, const st_type *out,
                           const st_type *acc_t, st_value *xz, st_value *wz, st_lower_conv_nest *n);
+/* graph_lower_gemm.c: the register-tiled f32 Gemm / MatMul (weights packed
+ * at compile time), called first by st_graph_lower_gemm / _matmul.  *done
+ * is false (and nothing is built) where the plain form must be used. */
+bool st_lower_gemm_packed(st_op *op, st_lower_ctx *lc, bool *done);
+bool st_lower_matmul_packed(st_op *op, st_lower_ctx *lc, bool *done);
 /* graph_lower_softmax.c: for graph.softmax's row in graph_reduce.c */
 bool st_graph_lower_softmax(st_op *op, st_lower_ctx *lc, st_diag *d);
 

@@ -41,6 +41,8 @@ static bool st_accumulate(st_builder *b, const st_op_def *add, st_value *acc, st
 }
 
 bool st_graph_lower_matmul(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  bool done, ok = st_lower_matmul_packed(op, lc, &done); /* f32: graph_lower_gemm.c */
+  if (!ok || done) return ok;
   const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
   st_value *A = lc->inputs[0], *B = lc->inputs[1];
   unsigned ra = A->type->u.shaped.rank, rb = B->type->u.shaped.rank, r = out->u.shaped.rank;
@@ -72,6 +74,8 @@ bool st_graph_lower_matmul(st_op *op, st_lower_ctx *lc, st_diag *d) {
 
 /* Y = alpha * op(A) op(B) + beta * C, C broadcast to M x N. */
 bool st_graph_lower_gemm(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  bool done, ok = st_lower_gemm_packed(op, lc, &done); /* f32: graph_lower_gemm.c */
+  if (!ok || done) return ok;
   const st_type *out = op->results[0].type, *elem = out->u.shaped.elem;
   const st_op_def *add = st_lower_arith_for(elem, 'a'), *mul = st_lower_arith_for(elem, 'm');
   if (!add || !st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");
