@@ -47,6 +47,7 @@ bool st_graph_lower_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_lp_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_global_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_global_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
+bool st_graph_lower_global_lp_pool(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* graph_lower_reduce.c: inference batch normalisation, the Reduce ops */
 bool st_graph_lower_batch_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d);

@@ -197,3 +197,6 @@ bool st_graph_lower_global_max_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
 bool st_graph_lower_global_average_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
   return st_lower_pool(op, lc, d, ST_LPOOL_AVG, true);
 }
+bool st_graph_lower_global_lp_pool(st_op *op, st_lower_ctx *lc, st_diag *d) {
+  return st_lower_pool(op, lc, d, ST_LPOOL_LP, true);
+}

@@ -521,7 +521,7 @@ const st_op_def st_graph_global_max_pool_def = {
 const st_op_def st_graph_global_lp_pool_def = {
     .name = "graph.global_lp_pool", .summary = "p-norm over all spatial positions (attr p, default 2)",
     .num_operands = 1, .num_results = 1, .traits = ST_TRAIT_PURE | ST_TRAIT_REDUCTION,
-    .infer_types = st_pool_infer, .interpret = st_pool_interp,
+    .infer_types = st_pool_infer, .interpret = st_pool_interp, .lower = st_graph_lower_global_lp_pool,
 };
 const st_op_def st_graph_max_unpool_def = {
     .name = "graph.max_unpool", .summary = "scatters X to the flat indices I of a zero tensor",
