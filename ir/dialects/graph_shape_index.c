@@ -197,8 +197,21 @@ static bool st_scatter_infer(st_op *op, st_context *ctx, const st_type **results
   (void)ctx;
   enum st_reduction red;
   if (!st_expect_static_all(op, d) || !st_reduction_of(op, &red, d)) return false;
+  for (unsigned i = 0; i < 3; i++)
+    if (!st_graph_expect_tensor(op, i, d)) return false;
   const st_type *x = st_operand_type(op, 0), *u = st_operand_type(op, 2);
   if (u->u.shaped.elem != x->u.shaped.elem) return st_graph_type_error(op, d, "expects updates of the data's type", u);
+  if (op->def == &st_graph_scatter_elements_def) { /* static shape rules, so the lowering needs no checks */
+    const st_type *ind = st_operand_type(op, 1);
+    unsigned r = x->u.shaped.rank;
+    int64_t axis;
+    if (ind->u.shaped.rank != r || u->u.shaped.rank != r || st_type_num_elements(u) != st_type_num_elements(ind))
+      return st_graph_type_error(op, d, "expects indices and updates of one shape and the data's rank", ind);
+    if (!st_graph_axis(op, st_op_attr_int(op, "axis", 0), r, &axis, d)) return false;
+    for (unsigned j = 0; j < r; j++)
+      if ((int64_t)j != axis && ind->u.shaped.dims[j] > x->u.shaped.dims[j])
+        return st_graph_type_error(op, d, "indices exceed the data", ind);
+  }
   results[0] = x;
   return true;
 }
