@@ -272,7 +272,11 @@ int st_tool_compile(int argc, char **argv) {
   st_module *m = st_compile_load_file(ctx, o.model, &d);
   double t1 = st_now();
   if (o.passes.opts.timing) fprintf(stderr, "   %.6f  import %s\n", t1 - t0, o.model);
-  bool ok = m && st_compile_signature_of(m, &sig, &d) && st_compile_lower(m, o.passes.pipeline, &o.passes.opts, &d);
+  /* A named target gets the vector width every CPU of it has (SSE2 / NEON:
+   * 128 bits) rather than this host's (passes/lower.h, st_lower_vector_bits). */
+  bool cross = o.target && strcmp(o.target, "host") != 0;
+  bool ok = m && (!cross || st_op_set_attr(m, m->op, "strata.vector_bits", st_attr_int(m, st_type_scalar(ctx, ST_TY_I64), 128)));
+  ok = ok && st_compile_signature_of(m, &sig, &d) && st_compile_lower(m, o.passes.pipeline, &o.passes.opts, &d);
   st_op *main_fn = ok ? st_module_lookup_func(m, "main") : NULL;
   if (ok && o.passes.opts.timing && main_fn && st_op_get_attr(main_fn, "memplan.arena"))
     fprintf(stderr, "   memplan: arena %lld bytes, lower bound %lld bytes (the most bytes live at once)\n",
