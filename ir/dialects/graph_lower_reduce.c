@@ -171,6 +171,14 @@ static bool st_red_mask(st_op *op, unsigned rank, bool *mask, st_diag *d) {
   return true;
 }
 
+/* x when it beats a (pred "ogt" for max, "olt" for min) or is NaN, else a:
+ * the interpreter's `x > acc || isnan(x)`, so a NaN wins and stays. */
+static st_value *st_red_pick(st_builder *b, const char *pred, st_value *x, st_value *a) {
+  st_value *take = st_lower_binary(b, &st_arith_ori_def, st_lower_cmp(b, &st_arith_cmpf_def, pred, x, a),
+                                   st_lower_cmp(b, &st_arith_cmpf_def, "uno", x, x));
+  return st_lower_select(b, take, x, a);
+}
+
 bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d) {
   const st_red_rule *r = NULL;
   for (size_t i = 0; i < sizeof st_red_rules / sizeof *st_red_rules; i++)
@@ -209,12 +217,10 @@ bool st_graph_lower_reduce(st_op *op, st_lower_ctx *lc, st_diag *d) {
   case ST_RED_SUM: v = st_lower_binary(&red, &st_arith_addf_def, a, x); break;
   case ST_RED_PROD: v = st_lower_binary(&red, &st_arith_mulf_def, a, x); break;
   case ST_RED_MAX:
-    v = logical ? st_lower_binary(&red, &st_arith_ori_def, a, x)
-                : st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "ogt", x, a), x, a);
+    v = logical ? st_lower_binary(&red, &st_arith_ori_def, a, x) : st_red_pick(&red, "ogt", x, a);
     break;
   default:
-    v = logical ? st_lower_binary(&red, &st_arith_andi_def, a, x)
-                : st_lower_select(&red, st_lower_cmp(&red, &st_arith_cmpf_def, "olt", x, a), x, a);
+    v = logical ? st_lower_binary(&red, &st_arith_andi_def, a, x) : st_red_pick(&red, "olt", x, a);
     break;
   }
   if (!st_lower_store(&red, v, acc, NULL)) return false;
