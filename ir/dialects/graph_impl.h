@@ -63,6 +63,8 @@ bool st_graph_fold_mul(st_op *op, const st_attr *const *consts, st_fold_result *
 bool st_graph_fold_div(st_op *op, const st_attr *const *consts, st_fold_result *out);
 bool st_graph_canonicalize_reshape(st_op *op, st_rewriter *rw);
 bool st_graph_canonicalize_transpose(st_op *op, st_rewriter *rw);
+/* graph_fold_bn.c: inference BatchNormalization into the convolution before it */
+bool st_graph_canonicalize_batch_norm(st_op *op, st_rewriter *rw);
 
 /* graph_interp.c */
 bool st_graph_interp_binary(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d);

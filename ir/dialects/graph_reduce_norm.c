@@ -387,7 +387,7 @@ const st_op_def st_graph_batch_normalization_def = {
     .summary = "per-channel normalisation (X, scale, B, mean, var); training_mode adds running mean and var",
     .num_operands = 5, .num_results = ST_VARIADIC, .traits = ST_TRAIT_PURE,
     .infer_types = st_batch_norm_infer, .interpret = st_interp_batch_norm,
-    .lower = st_graph_lower_batch_norm,
+    .canonicalize = st_graph_canonicalize_batch_norm, .lower = st_graph_lower_batch_norm,
 };
 const st_op_def st_graph_instance_normalization_def = {
     .name = "graph.instance_normalization", .summary = "normalises each (n, c) plane, then scale[c] and B[c]",
