@@ -119,6 +119,9 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
   const st_type *i64 = st_type_scalar(in.module->ctx, ST_TY_I64);
   st_value *acc = st_lower_alloca(&in, elem), *cnt = count ? st_lower_alloca(&in, elem) : NULL;
   st_value *best = want_idx ? st_lower_alloca(&in, i64) : NULL, *idx_dst = want_idx ? st_lower_result(lc, 1) : NULL;
+  const st_type *i1 = st_type_scalar(in.module->ctx, ST_TY_I1);
+  st_value *seen = kind == ST_LPOOL_MAX ? st_lower_alloca(&in, i1) : NULL;
+  if (kind == ST_LPOOL_MAX && (!seen || !st_lower_store(&in, st_lower_const(&in, i1, 0), seen, NULL))) return false;
   if (!acc || !st_lower_store(&in, st_lower_const(&in, elem, identity), acc, NULL) ||
       (count && !st_lower_store(&in, st_lower_const(&in, elem, 0), cnt, NULL)) ||
       (want_idx && (!idx_dst || !st_lower_store(&in, st_lower_const(&in, i64, -1), best, NULL))))
@@ -153,15 +156,19 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
   if (kind != ST_LPOOL_MAX) {
     next = st_lower_binary(&red, st_lower_arith_for(elem, 'a'), a, x);
   } else {
+    /* as the interpreter: the first inside element (even a NaN), then
+     * strictly greater ones; a window with no inside element gives 0 */
     st_value *take = st_lower_cmp(&red, is_float ? &st_arith_cmpf_def : &st_arith_cmpi_def, greater, x, a);
-    if (want_idx) { /* as the interpreter: the first inside element, then strictly greater ones */
-      st_value *b = st_lower_load(&red, best, NULL);
-      st_value *first = st_lower_cmp(&red, &st_arith_cmpi_def, "slt", b, st_lower_const(&red, i64, 0));
-      take = st_lower_binary(&red, &st_arith_ori_def, take, first);
-      if (inside) take = st_lower_binary(&red, &st_arith_andi_def, take, inside);
-      st_value *flat = st_pool_flat_index(lc, &red, op, &g, ivs, q);
+    st_value *was = st_lower_load(&red, seen, NULL);
+    take = st_lower_binary(&red, &st_arith_ori_def, take, st_lower_binary(&red, &st_arith_xori_def, was, st_lower_const(&red, i1, 1)));
+    if (inside) take = st_lower_binary(&red, &st_arith_andi_def, take, inside);
+    if (want_idx) {
+      st_value *b = st_lower_load(&red, best, NULL), *flat = st_pool_flat_index(lc, &red, op, &g, ivs, q);
       if (!st_lower_store(&red, st_lower_select(&red, take, flat, b), best, NULL)) return false;
     }
+    if (!st_lower_store(&red, inside ? st_lower_binary(&red, &st_arith_ori_def, was, inside) : st_lower_const(&red, i1, 1),
+                        seen, NULL))
+      return false;
     next = st_lower_select(&red, take, x, a);
   }
   if (!st_lower_store(&red, next, acc, NULL)) return false;
@@ -173,6 +180,7 @@ static bool st_lower_pool(st_op *op, st_lower_ctx *lc, st_diag *d, st_lpool_kind
       return false;
   }
   st_value *y = st_lower_load(&in, acc, NULL);
+  if (kind == ST_LPOOL_MAX) y = st_lower_select(&in, st_lower_load(&in, seen, NULL), y, st_lower_const(&in, elem, 0));
   if (kind == ST_LPOOL_AVG)
     y = st_lower_binary(&in, &st_arith_divf_def, y,
                         count ? st_lower_load(&in, cnt, NULL) : st_lower_const(&in, elem, (double)window));
