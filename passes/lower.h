@@ -37,7 +37,7 @@ struct st_lower_ctx {
    * read the buffers args[i]; the values its terminator yields are copied
    * into dests[i] once all of its ops have run.  The body's ops move out of
    * the region and are erased once lowered, so it is lowered once.  Set by
-   * the pass; restores the fields above before returning. */
+   * the pass; b, inputs and outputs are the caller's again on return. */
   bool (*lower_block)(st_lower_ctx *lc, st_block *body, st_builder at, st_value *const *args,
                       st_value *const *dests, st_diag *d);
   void *pass; /* the pass's state, for lower_block */

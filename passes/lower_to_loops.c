@@ -308,7 +308,12 @@ static bool st_lower_block_cb(st_lower_ctx *lc, st_block *body, st_builder at, s
                               st_value *const *dests, st_diag *d) {
   st_lower_state *s = lc->pass;
   st_module *m = at.module;
-  st_lower_ctx saved = *lc;
+  /* st_lower_one points these at the op it lowers; the hook that called us
+   * still needs its own afterwards */
+  st_builder saved_b = lc->b;
+  unsigned saved_nin = lc->num_inputs, saved_nout = lc->num_outputs;
+  st_value *const *saved_in = lc->inputs;
+  st_value **saved_out = lc->outputs;
   st_op *term = st_block_terminator(body);
   if (!at.before || !term) {
     st_diag_error(d, term ? term->loc : at.loc, "lower-to-loops: a region body needs a terminator and an anchor");
@@ -338,11 +343,9 @@ static bool st_lower_block_cb(st_lower_ctx *lc, st_block *body, st_builder at, s
       if (op->def->lower || op->def == &st_graph_none_def) st_op_erase(op);
     }
   }
-  bool oom = lc->out_of_memory;
-  st_lower_index_const *consts = lc->consts;
-  size_t nc = lc->num_consts, cc = lc->cap_consts;
-  *lc = saved;
-  lc->consts = consts, lc->num_consts = nc, lc->cap_consts = cc, lc->out_of_memory = oom;
+  lc->b = saved_b;
+  lc->num_inputs = saved_nin, lc->inputs = saved_in;
+  lc->num_outputs = saved_nout, lc->outputs = saved_out;
   return ok;
 }
 

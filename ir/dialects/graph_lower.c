@@ -160,33 +160,19 @@ st_value *st_lower_math(st_builder *b, const char *fn, st_value *x, st_value *y)
 
 st_builder st_lower_loops(st_lower_ctx *lc, st_builder *b, unsigned n, const st_dim *dims, bool parallel,
                           st_value **ivs) {
-  st_builder in = *b, fail = *b;
-  st_module *m = b->module;
-  fail.block = NULL;
-  for (unsigned k = 0; k < n; k++) {
-    st_value *bounds[3] = {st_lower_index(lc, 0), st_lower_index(lc, dims[k]), st_lower_index(lc, 1)};
-    if (!bounds[0] || !bounds[1] || !bounds[2]) return fail;
-    st_op_state s = {.def = parallel ? &st_loop_parallel_def : &st_loop_for_def, .num_operands = 3,
-                     .operands = bounds, .num_regions = 1};
-    st_op *loop = st_builder_create(&in, &s);
-    st_block *body = loop ? st_block_create(m) : NULL;
-    st_value *iv = body ? st_block_add_arg(m, body, st_type_scalar(m->ctx, ST_TY_INDEX)) : NULL;
-    st_op *yield = iv ? st_op_create_simple(m, &st_loop_yield_def, in.loc, 0, NULL, NULL) : NULL;
-    if (!yield) return fail;
-    st_region_push_block(&loop->regions[0], body);
-    st_block_append(body, yield);
-    ivs[k] = iv;
-    st_loc loc = in.loc;
-    in = st_builder_before(m, yield);
-    in.loc = loc;
+  st_builder in = *b;
+  for (unsigned k = 0; k < n && in.block; k++) {
+    st_builder at = in;
+    st_value *lb = st_lower_index(lc, 0), *ub = st_lower_index(lc, dims[k]); /* constants in this order */
+    in = st_lower_for(lc, &at, lb, ub, parallel, &ivs[k]);
   }
   return in;
 }
 
-/* A region of `op` holding one block (args of `types`) that ends with
- * `term` (operand `cond` when non-NULL); returns a builder before it. */
+/* Region `region` of `op` as one block (nargs arguments of arg_type) that
+ * ends with loop.yield; returns a builder before the yield. */
 static st_builder st_lower_region(st_builder *b, st_op *op, unsigned region, unsigned nargs, const st_type *arg_type,
-                                  st_value **args, const st_op_def *term, st_value *cond) {
+                                  st_value **args) {
   st_module *m = b->module;
   st_builder in = *b;
   in.block = NULL;
@@ -194,7 +180,7 @@ static st_builder st_lower_region(st_builder *b, st_op *op, unsigned region, uns
   if (!body) return in;
   for (unsigned i = 0; i < nargs; i++)
     if (!(args[i] = st_block_add_arg(m, body, arg_type))) return in;
-  st_op *t = st_op_create_simple(m, term, b->loc, cond ? 1 : 0, cond ? &cond : NULL, NULL);
+  st_op *t = st_op_create_simple(m, &st_loop_yield_def, b->loc, 0, NULL, NULL);
   if (!t) return in;
   st_region_push_block(&op->regions[region], body);
   st_block_append(body, t);
@@ -213,7 +199,7 @@ st_builder st_lower_for(st_lower_ctx *lc, st_builder *b, st_value *lb, st_value 
                    .num_regions = 1};
   st_op *loop = st_builder_create(b, &s);
   const st_type *index = st_type_scalar(b->module->ctx, ST_TY_INDEX);
-  return loop ? st_lower_region(b, loop, 0, 1, index, iv, &st_loop_yield_def, NULL) : fail;
+  return loop ? st_lower_region(b, loop, 0, 1, index, iv) : fail;
 }
 
 st_builder st_lower_if(st_builder *b, st_value *cond, st_builder *otherwise) {
@@ -223,8 +209,8 @@ st_builder st_lower_if(st_builder *b, st_value *cond, st_builder *otherwise) {
   st_op_state s = {.def = &st_loop_if_def, .num_operands = 1, .operands = &cond, .num_regions = 2};
   st_op *op = cond ? st_builder_create(b, &s) : NULL;
   if (!op) return fail;
-  st_builder then = st_lower_region(b, op, 0, 0, NULL, NULL, &st_loop_yield_def, NULL);
-  st_builder other = st_lower_region(b, op, 1, 0, NULL, NULL, &st_loop_yield_def, NULL);
+  st_builder then = st_lower_region(b, op, 0, 0, NULL, NULL);
+  st_builder other = st_lower_region(b, op, 1, 0, NULL, NULL);
   if (!then.block || !other.block) return fail;
   if (otherwise) *otherwise = other;
   return then;

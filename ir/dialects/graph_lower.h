@@ -58,6 +58,9 @@ bool st_graph_lower_slice(st_op *op, st_lower_ctx *lc, st_diag *d);
 
 /* graph_lower_norm.c: LayerNormalization, RMSNormalization, GroupNormalization, MeanVarianceNormalization, LRN */
 bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
+/* 1 / sqrt(*sq / n + eps) at b, in elem (the sum of squared deviations in
+ * the rank-0 slot sq): the normalisations' inverse standard deviation. */
+st_value *st_lower_inv_std(st_builder *b, st_value *sq, int64_t n, double eps, const st_type *elem);
 bool st_graph_lower_group_norm(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_mvn(st_op *op, st_lower_ctx *lc, st_diag *d);
 bool st_graph_lower_lrn(st_op *op, st_lower_ctx *lc, st_diag *d);
@@ -86,6 +89,11 @@ bool st_graph_lower_resize(st_op *op, st_lower_ctx *lc, st_diag *d);
 /* A mem.constant at lc->b holding nbytes of row-major data (a compile-time table). */
 st_value *st_graph_lower_table(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims,
                                const void *data, size_t nbytes);
+/* The same, where `splat` says data is one element repeated. */
+st_value *st_graph_lower_dense(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims,
+                               const void *data, size_t nbytes, bool splat);
+/* The elements of buf when a mem.constant defines it (weights), else NULL. */
+const void *st_graph_lower_const_data(const st_value *buf, size_t *nbytes, bool *splat);
 
 /* graph_lower_pad.c: Pad (every mode), CenterCropPad */
 bool st_graph_lower_pad(st_op *op, st_lower_ctx *lc, st_diag *d);

@@ -72,13 +72,11 @@ static bool st_cf_yield_buffers(st_builder *b, st_op *yield, unsigned first, uns
 
 /* states[i] = next[i] for i < n, at b. */
 static bool st_cf_commit(st_lower_ctx *lc, st_builder *b, unsigned n, st_value *const *next, st_value *const *states) {
-  st_lower_ctx saved = *lc;
+  st_builder saved = lc->b; /* st_lower_copy builds at lc->b */
   bool ok = true;
   lc->b = *b;
   for (unsigned i = 0; ok && i < n; i++) ok = st_lower_copy(lc, next[i], states[i]);
-  saved.out_of_memory = lc->out_of_memory;
-  saved.consts = lc->consts, saved.num_consts = lc->num_consts, saved.cap_consts = lc->cap_consts;
-  *lc = saved;
+  lc->b = saved;
   return ok && !lc->out_of_memory;
 }
 

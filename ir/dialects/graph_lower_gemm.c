@@ -121,12 +121,9 @@ static int64_t st_gemm_col(const st_gemm_tiles *t, int64_t gr, int64_t q, int64_
  * NULL when B is not a readable constant. */
 static st_value *st_gemm_pack_const(st_gemm *g, const st_gemm_tiles *t) {
   st_lower_ctx *lc = g->lc;
-  st_value *B = g->b.buf;
-  if (!B->def || B->def->def != &st_mem_constant_def) return NULL;
-  const st_attr *a = st_op_get_attr(B->def, "value");
   size_t have;
   bool splat;
-  const char *src = a ? st_attr_elements(a, &have, &splat) : NULL;
+  const char *src = st_graph_lower_const_data(g->b.buf, &have, &splat);
   size_t esz = st_dense_elem_size(g->elem);
   int64_t K = g->K, N = g->N, PW = t->Pb * t->W;
   if (!src || (!splat && have < (size_t)(K * N) * esz)) return NULL;
@@ -141,16 +138,11 @@ static st_value *st_gemm_pack_const(st_gemm *g, const st_gemm_tiles *t) {
           int64_t c = st_gemm_col(t, gr, q, j);
           memcpy(dst + at, src + (size_t)(g->b.trans ? c * K + k : k * N + c) * esz, esz);
         }
-  st_module *m = lc->b.module;
   st_dim pd[3] = {t->ngr, K, PW};
-  const st_type *ty = st_type_tensor(m->ctx, g->elem, 3, pd);
   if (splat) memcpy(dst, src, esz);
-  st_named_attr value = {"value", st_attr_dense(m, ty, dst, n * esz, splat)};
+  st_value *c = st_graph_lower_dense(lc, g->elem, 3, pd, dst, n * esz, splat);
   free(dst);
-  const st_type *mt = st_lower_memref_type(m->ctx, ty);
-  st_op_state s = {.def = &st_mem_constant_def, .num_results = 1, .result_types = &mt, .num_attrs = 1, .attrs = &value};
-  st_op *c = value.attr ? st_builder_create(&lc->b, &s) : NULL;
-  return c ? &c->results[0] : NULL;
+  return c;
 }
 
 /* A run-time B (2-D) packed the same way into a workspace buffer by a

@@ -125,11 +125,9 @@ enum { ST_CONV_MAXCOLS = 16, ST_CONV_MAXACC = 32 };
  * (kh, kw, c) the L channels of a tile are contiguous.  NULL when W is not
  * a readable constant. */
 static st_value *st_conv_pack_weights(st_lower_ctx *lc, st_value *W, int64_t G, int64_t L) {
-  if (!W->def || W->def->def != &st_mem_constant_def) return NULL;
-  const st_attr *a = st_op_get_attr(W->def, "value");
   size_t have;
   bool splat;
-  const char *src = a ? st_attr_elements(a, &have, &splat) : NULL;
+  const char *src = st_graph_lower_const_data(W, &have, &splat);
   if (!src) return NULL;
   const st_type *elem = W->type->u.shaped.elem;
   const st_dim *wd = W->type->u.shaped.dims;
@@ -148,15 +146,10 @@ static st_value *st_conv_pack_weights(st_lower_ctx *lc, st_value *W, int64_t G, 
               size_t from = (size_t)((((g * Mg + mb * L + j) * Cg + c) * KH + kh) * KW + kw);
               memcpy(dst + at, src + (splat ? 0 : from * esz), esz);
             }
-  st_module *m = lc->b.module;
   st_dim pd[6] = {G, MB, KH, KW, Cg, L};
-  const st_type *t = st_type_tensor(m->ctx, elem, 6, pd);
-  st_named_attr value = {"value", st_attr_dense(m, t, dst, n * esz, false)};
+  st_value *c = st_graph_lower_table(lc, elem, 6, pd, dst, n * esz);
   free(dst);
-  const st_type *mt = st_lower_memref_type(m->ctx, t);
-  st_op_state s = {.def = &st_mem_constant_def, .num_results = 1, .result_types = &mt, .num_attrs = 1, .attrs = &value};
-  st_op *c = value.attr ? st_builder_create(&lc->b, &s) : NULL;
-  return c ? &c->results[0] : NULL;
+  return c;
 }
 
 static st_value *st_index_min(st_lower_ctx *lc, st_builder *b, st_value *x, int64_t hi) {

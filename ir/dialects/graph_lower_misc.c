@@ -120,11 +120,8 @@ bool st_graph_lower_instance_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
   if (!st_lower_store(&l2, st_lower_binary(&l2, &st_arith_addf_def, st_lower_load(&l2, sq, NULL),
                                            st_lower_binary(&l2, &st_arith_mulf_def, c, c)), sq, NULL))
     return false;
-  st_value *var = st_lower_binary(&in, &st_arith_divf_def, st_lower_load(&in, sq, NULL), st_lower_const(&in, elem, (double)n));
-  st_value *veps = st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, elem, st_op_attr_float(op, "epsilon", 1e-5)));
-  st_value *sd = st_lower_math(&in, "sqrt", veps, NULL);
-  if (!sd) return false;
-  st_value *inv = st_lower_binary(&in, &st_arith_divf_def, st_lower_const(&in, elem, 1), sd);
+  st_value *inv = st_lower_inv_std(&in, sq, n, st_op_attr_float(op, "epsilon", 1e-5), elem);
+  if (!inv) return false;
   st_value *ci[1] = {outer[1]};
   st_value *scale = st_lower_cast(&in, st_lower_load(&in, lc->inputs[1], ci), elem);
   st_value *bias = st_lower_cast(&in, st_lower_load(&in, lc->inputs[2], ci), elem);

@@ -47,6 +47,12 @@ static st_builder st_norm_inner(st_lower_ctx *lc, st_builder *b, const st_type *
   return st_norm_sweep(lc, b, t, mask, outer, idx);
 }
 
+st_value *st_lower_inv_std(st_builder *b, st_value *sq, int64_t n, double eps, const st_type *elem) {
+  st_value *var = st_lower_binary(b, &st_arith_divf_def, st_lower_load(b, sq, NULL), st_lower_const(b, elem, (double)n));
+  st_value *sd = st_lower_math(b, "sqrt", st_lower_binary(b, &st_arith_addf_def, var, st_lower_const(b, elem, eps)), NULL);
+  return sd ? st_lower_binary(b, &st_arith_divf_def, st_lower_const(b, elem, 1), sd) : NULL;
+}
+
 bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
   const st_type *t = op->results[0].type, *elem = t->u.shaped.elem;
   if (!st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");
@@ -85,11 +91,8 @@ bool st_graph_lower_layer_norm(st_op *op, st_lower_ctx *lc, st_diag *d) {
                                              st_lower_binary(&l2, &st_arith_mulf_def, c, c)), sq, NULL))
       return false;
   }
-  st_value *var = st_lower_binary(&in, &st_arith_divf_def, st_lower_load(&in, sq, NULL), st_lower_const(&in, elem, (double)n));
-  st_value *veps = st_lower_binary(&in, &st_arith_addf_def, var, st_lower_const(&in, elem, st_op_attr_float(op, "epsilon", 1e-5)));
-  st_value *sd = st_lower_math(&in, "sqrt", veps, NULL);
-  if (!sd) return false;
-  st_value *inv = st_lower_binary(&in, &st_arith_divf_def, st_lower_const(&in, elem, 1), sd);
+  st_value *inv = st_lower_inv_std(&in, sq, n, st_op_attr_float(op, "epsilon", 1e-5), elem);
+  if (!inv) return false;
   st_builder l3 = st_norm_inner(lc, &in, t, (unsigned)axis, outer, idx);
   if (!l3.block) return false;
   st_value *y = st_lower_binary(&l3, &st_arith_mulf_def,
@@ -192,18 +195,8 @@ bool st_graph_lower_mvn(st_op *op, st_lower_ctx *lc, st_diag *d) {
   const st_type *t = op->results[0].type, *elem = t->u.shaped.elem, *f64 = st_type_scalar(ctx, ST_TY_F64);
   if (!st_type_is_float(elem)) return st_graph_lower_fail(op, d, "element type not supported yet");
   unsigned r = t->u.shaped.rank;
-  bool mask[ST_MAX_RANK] = {0};
-  const st_attr *axes = st_op_get_attr(op, "axes");
-  if (axes && axes->kind == ST_ATTR_ARRAY) {
-    for (unsigned k = 0; k < axes->u.array.n; k++) {
-      int64_t a;
-      const st_attr *e = axes->u.array.elems[k];
-      if (e->kind != ST_ATTR_INT || !st_graph_axis(op, e->u.i, r, &a, d)) return false;
-      mask[a] = true;
-    }
-  } else {
-    for (unsigned a = 0; a < r; a++) mask[a] = a == 0 || a == 2 || a == 3;
-  }
+  bool mask[ST_MAX_RANK];
+  if (!st_mvn_axes(op, r, mask, d)) return false;
   int64_t n = 1;
   for (unsigned j = 0; j < r; j++)
     if (mask[j]) n *= t->u.shaped.dims[j];

@@ -26,16 +26,28 @@
 #include "ir/dialects/graph_lower.h"
 #include "ir/dialects/graph_resize_plan.h"
 
-st_value *st_graph_lower_table(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims,
-                               const void *data, size_t nbytes) {
+st_value *st_graph_lower_dense(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims,
+                               const void *data, size_t nbytes, bool splat) {
   st_module *m = lc->b.module;
   const st_type *t = st_type_tensor(m->ctx, elem, rank, dims);
-  st_named_attr value = {"value", st_attr_dense(m, t, data, nbytes, false)};
+  st_named_attr value = {"value", t ? st_attr_dense(m, t, data, nbytes, splat) : NULL};
   if (!t || !value.attr) return lc->out_of_memory = true, NULL;
   const st_type *mt = st_lower_memref_type(m->ctx, t);
   st_op_state s = {.def = &st_mem_constant_def, .num_results = 1, .result_types = &mt, .num_attrs = 1, .attrs = &value};
   st_op *c = st_builder_create(&lc->b, &s);
   return c ? &c->results[0] : NULL;
+}
+
+st_value *st_graph_lower_table(st_lower_ctx *lc, const st_type *elem, unsigned rank, const st_dim *dims,
+                               const void *data, size_t nbytes) {
+  return st_graph_lower_dense(lc, elem, rank, dims, data, nbytes, false);
+}
+
+/* The elements of buf when a mem.constant defines it (else NULL). */
+const void *st_graph_lower_const_data(const st_value *buf, size_t *nbytes, bool *splat) {
+  if (!buf->def || buf->def->def != &st_mem_constant_def) return NULL;
+  const st_attr *a = st_op_get_attr(buf->def, "value");
+  return a ? st_attr_elements(a, nbytes, splat) : NULL;
 }
 
 /* One dim's taps: W columns per output coordinate, zero-padded; ext[o] when

@@ -24,6 +24,9 @@ void st_reduce_plan_free(st_reduce_plan *p);
 
 /* Checks that operand i is a static-shaped tensor of a float type. */
 bool st_reduce_expect_float(st_op *op, unsigned i, st_diag *d);
+/* MeanVarianceNormalization's reduced axes: attr axes, default [0, 2, 3]
+ * (graph_reduce_norm.c; the interpreter and the lowering). */
+bool st_mvn_axes(st_op *op, unsigned rank, bool *mask, st_diag *d);
 /* The type of `t` with every dim marked in `reduced` set to 1 (keep) or
  * dropped (!keep). */
 const st_type *st_reduce_result_type(st_context *ctx, const st_type *t, const bool *reduced, bool keep,

@@ -309,22 +309,24 @@ static bool st_interp_lp_norm(st_op *op, const st_tensor *in, st_tensor *out, st
   return true;
 }
 
+bool st_mvn_axes(st_op *op, unsigned rank, bool *mask, st_diag *d) {
+  const st_attr *axes = st_op_get_attr(op, "axes");
+  bool given = axes && axes->kind == ST_ATTR_ARRAY;
+  for (unsigned a = 0; a < rank; a++) mask[a] = !given && (a == 0 || a == 2 || a == 3);
+  for (unsigned k = 0; given && k < axes->u.array.n; k++) {
+    int64_t a;
+    const st_attr *e = axes->u.array.elems[k];
+    if (e->kind != ST_ATTR_INT || !st_graph_axis(op, e->u.i, rank, &a, d)) return false;
+    mask[a] = true;
+  }
+  return true;
+}
+
 /* (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9) over attr axes (default [0, 2, 3]). */
 static bool st_interp_mvn(st_op *op, const st_tensor *in, st_tensor *out, st_diag *d) {
   const st_type *x = in[0].type, *elem = x->u.shaped.elem;
-  unsigned rank = x->u.shaped.rank;
-  bool mask[ST_MAX_RANK] = {0};
-  const st_attr *axes = st_op_get_attr(op, "axes");
-  if (axes && axes->kind == ST_ATTR_ARRAY) {
-    for (unsigned k = 0; k < axes->u.array.n; k++) {
-      int64_t a;
-      const st_attr *e = axes->u.array.elems[k];
-      if (e->kind != ST_ATTR_INT || !st_graph_axis(op, e->u.i, rank, &a, d)) return false;
-      mask[a] = true;
-    }
-  } else {
-    for (unsigned a = 0; a < rank; a++) mask[a] = a == 0 || a == 2 || a == 3;
-  }
+  bool mask[ST_MAX_RANK];
+  if (!st_mvn_axes(op, x->u.shaped.rank, mask, d)) return false;
   st_reduce_plan p;
   if (!st_reduce_plan_init(&p, op, x, mask, d)) return false;
   for (int64_t o = 0; o < p.outer; o++) {
